@@ -1,0 +1,273 @@
+"""The answering engine: screen for warning signs, match, and compose a reply for the patient's day."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from bot.core.matcher import DEFAULT_THRESHOLD, Match, Matcher
+from bot.core.model import Entry, Kind, KnowledgeBase, Procedure, Tier
+from bot.core.recovery import Verdict, pick_rule, verdict
+from bot.core.text import MAX_INPUT_CHARS, fill
+from bot.core.triage import Screener, Screening
+
+MAX_REPLY_CHARS = 4096
+"""Telegram's limit for one message."""
+
+
+@dataclass(frozen=True)
+class Clinic:
+    """How the clinic is named and reached; filled into warning-sign replies."""
+
+    name: str = "the clinic"
+    phone: str = "the number on your aftercare sheet"
+    emergency_number: str = "your local emergency number"
+
+    def values(self) -> dict[str, str]:
+        """Placeholder values for templates."""
+        return {
+            "clinic_name": self.name,
+            "clinic_phone": self.phone,
+            "emergency_number": self.emergency_number,
+        }
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """An entry offered under "Did you mean ...?"."""
+
+    id: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    """Everything the bot decided about one message, as plain data for any front end."""
+
+    question: str
+    day: int | None
+    topic: str | None
+    topics: tuple[str, ...]
+    confidence: float
+    urgency: Tier | None
+    allowed_now: bool | None
+    allowed_from_day: int | None
+    suggestions: tuple[Suggestion, ...]
+    safety: str | None
+    sections: tuple[str, ...]
+    prompt: str | None = None
+    verdicts: tuple[Verdict, ...] = field(default=(), compare=False)
+
+    @property
+    def red_flag(self) -> bool:
+        """True when the clinic must be involved today."""
+        return self.urgency is not None and self.urgency.is_red_flag
+
+    @property
+    def abstained(self) -> bool:
+        """True when the bot did not answer a topic (it offers suggestions or a person instead)."""
+        return self.topic is None
+
+    @property
+    def text(self) -> str:
+        """The whole reply as one message, at most 4,096 characters."""
+        parts = [p for p in (self.safety, *self.sections, self.prompt) if p]
+        if self.suggestions:
+            parts.append("\n".join(f"- {s.title}" for s in self.suggestions))
+        return _clip("\n\n".join(parts), MAX_REPLY_CHARS)
+
+    def to_json(self) -> dict[str, Any]:
+        """The `aftercare ask --json` object."""
+        return {
+            "question": self.question,
+            "day": self.day,
+            "topic": self.topic,
+            "topics": list(self.topics),
+            "confidence": self.confidence,
+            "urgency": self.urgency.value if self.urgency else None,
+            "red_flag": self.red_flag,
+            "allowed_now": self.allowed_now,
+            "allowed_from_day": self.allowed_from_day,
+            "suggestions": [s.id for s in self.suggestions],
+            "answer": self.text,
+        }
+
+
+def _clip(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rstrip() + "…"
+
+
+class Engine:
+    """Answers patients' questions for every procedure in a knowledge base."""
+
+    def __init__(self, kb: KnowledgeBase, clinic: Clinic | None = None, threshold: float = DEFAULT_THRESHOLD):
+        self.kb = kb
+        self.clinic = clinic or Clinic()
+        self.matchers = {pid: Matcher(p, threshold) for pid, p in kb.procedures.items()}
+        self.screeners = {pid: Screener(p) for pid, p in kb.procedures.items()}
+
+    @property
+    def procedures(self) -> list[str]:
+        """Ids of the procedures this engine knows."""
+        return sorted(self.kb.procedures)
+
+    def procedure(self, procedure_id: str) -> Procedure:
+        """The procedure with this id (KeyError with the known ids when unknown)."""
+        try:
+            return self.kb.procedures[procedure_id]
+        except KeyError:
+            raise KeyError(
+                f"unknown procedure '{procedure_id}' (known: {', '.join(self.procedures)})"
+            ) from None
+
+    def values(self, procedure: Procedure, **extra: object) -> dict[str, object]:
+        """Placeholder values common to every text."""
+        return {**self.clinic.values(), "procedure": procedure.name, **extra}
+
+    def answer(
+        self,
+        question: str,
+        procedure_id: str,
+        day: int | None = None,
+        treated_on: date | None = None,
+    ) -> Answer:
+        """Answer `question` for a patient on `day` of recovery (None when unknown)."""
+        procedure = self.procedure(procedure_id)
+        values = self.values(procedure, day=day if day is not None else "")
+        if not question.strip():
+            return self._bare(question, day, fill(self.kb.message("matching.empty"), values))
+        screening = self.screeners[procedure_id].screen(question, day)
+        match = self.matchers[procedure_id].match(question)
+        note = fill(self.kb.message("matching.too_long"), values) if len(question) > MAX_INPUT_CHARS else None
+        if screening is not None:
+            return self._escalate(question, procedure, day, treated_on, screening, match, note)
+        if match.abstained:
+            return self._abstain(question, procedure, day, match, values)
+        return self._reply(
+            question,
+            procedure,
+            day,
+            treated_on,
+            match.entry_id,
+            match.topics,
+            match.topics,
+            match.confidence,
+            None,
+            None,
+            note,
+        )
+
+    def _bare(self, question: str, day: int | None, text: str) -> Answer:
+        return Answer(question, day, None, (), 0.0, None, None, None, (), None, (text,))
+
+    def _abstain(
+        self, question: str, procedure: Procedure, day: int | None, match: Match, values: dict[str, object]
+    ) -> Answer:
+        suggestions = tuple(
+            Suggestion(entry.id, entry.title)
+            for entry in (procedure.entry(i) for i in match.suggestions)
+            if entry is not None and entry.kind is not Kind.CONVERSATION
+        )
+        key = "matching.did_you_mean" if suggestions else "matching.unknown"
+        text = fill(self.kb.message(key), values)
+        return Answer(question, day, None, (), match.confidence, None, None, None, suggestions, None, (text,))
+
+    def _escalate(
+        self,
+        question: str,
+        procedure: Procedure,
+        day: int | None,
+        treated_on: date | None,
+        screening: Screening,
+        match: Match,
+        note: str | None,
+    ) -> Answer:
+        safety = fill(procedure.tier_replies[screening.tier], self.values(procedure, day=day or 0))
+        matched = [e for e in (procedure.entry(t) for t in match.topics) if e is not None]
+        flagged = [e for e in matched if e.kind is Kind.RED_FLAG]
+        topic = flagged[0].id if flagged else (screening.topic or match.entry_id)
+        # Other questions in the same message still get their answers after the safety reply. Symptom texts
+        # ("mild itching is normal") are left out: beside a warning sign they would play it down. An emergency
+        # gets nothing but the safety reply, so that nothing distracts from it.
+        others: tuple[str, ...] = ()
+        if screening.tier is not Tier.EMERGENCY:
+            others = tuple(e.id for e in matched if e.kind in (Kind.RESTRICTION, Kind.ADVICE, Kind.INFO))
+        topics = tuple(dict.fromkeys(t for t in (topic, *others) if t))
+        confidence = max(match.confidence, 0.9)
+        return self._reply(
+            question,
+            procedure,
+            day,
+            treated_on,
+            topic,
+            topics,
+            others,
+            confidence,
+            screening.tier,
+            safety,
+            note,
+        )
+
+    def _reply(
+        self,
+        question: str,
+        procedure: Procedure,
+        day: int | None,
+        treated_on: date | None,
+        topic: str | None,
+        topics: tuple[str, ...],
+        answer_ids: tuple[str, ...],
+        confidence: float,
+        urgency: Tier | None,
+        safety: str | None,
+        note: str | None,
+    ) -> Answer:
+        sections: list[str] = []
+        verdicts: list[Verdict] = []
+        words = self.matchers[procedure.id].stems(question)
+        if len(answer_ids) > 1 and self.kb.message("matching.multi_intro"):
+            sections.append(fill(self.kb.message("matching.multi_intro"), self.values(procedure)))
+        for entry in (procedure.entry(i) for i in answer_ids):
+            if entry is None:
+                continue
+            body, found = self._entry_text(procedure, entry, words, day, treated_on)
+            sections.append(body)
+            if found is not None:
+                verdicts.append(found)
+        if note:
+            sections.append(note)
+        primary = next((v for v in verdicts if v.entry_id == topic), None)
+        return Answer(
+            question=question,
+            day=day,
+            topic=topic,
+            topics=topics,
+            confidence=round(confidence, 3),
+            urgency=urgency,
+            allowed_now=primary.allowed_now if primary else None,
+            allowed_from_day=primary.from_day if primary else None,
+            suggestions=(),
+            safety=safety,
+            sections=tuple(sections),
+            verdicts=tuple(verdicts),
+        )
+
+    def _entry_text(
+        self,
+        procedure: Procedure,
+        entry: Entry,
+        words: list[str],
+        day: int | None,
+        treated_on: date | None,
+    ) -> tuple[str, Verdict | None]:
+        values = self.values(procedure, day=day if day is not None else "")
+        rule = pick_rule(entry, words)
+        if rule is not None:
+            found = verdict(self.kb, entry, rule, day, treated_on)
+            return f"{found.text} {fill(entry.answer, values)}", found
+        if entry.symptom is not None and day is not None and day > entry.symptom.normal_until_day:
+            return fill(entry.symptom.late_answer, values), None
+        return fill(entry.answer, values), None

@@ -1,0 +1,120 @@
+"""Recovery-day rules: what is allowed on which day, phrased with the knowledge base's own wording."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from bot.core.model import Entry, KnowledgeBase, Procedure, RestrictionRule
+from bot.core.text import fill, normalize, stem
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A restriction's verdict for one patient: allowed now or not, from which day, and the sentence."""
+
+    entry_id: str
+    rule: RestrictionRule
+    allowed_now: bool | None
+    from_day: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """A day on which something paused becomes allowed again."""
+
+    day: int
+    entry_id: str
+    subject: str
+
+
+def recovery_day(treated_on: date, today: date) -> int:
+    """Days since treatment; day 0 is the treatment day (negative for a future date)."""
+    return (today - treated_on).days
+
+
+def pick_rule(entry: Entry, question: str | Sequence[str]) -> RestrictionRule | None:
+    """The restriction rule a question is about: a specific product's rule when named, else the main rule."""
+    if entry.restriction is None:
+        return None
+    words = [stem(w) for w in normalize(question).split()] if isinstance(question, str) else list(question)
+    best: tuple[int, RestrictionRule] | None = None
+    for rule in entry.restriction.rules:
+        for keyword in rule.keywords:
+            phrase = [stem(w) for w in normalize(keyword).split()]
+            size = len(phrase)
+            found = any(words[i : i + size] == phrase for i in range(len(words) - size + 1))
+            if found and (best is None or size > best[0]):
+                best = (size, rule)
+    return best[1] if best else entry.restriction.main
+
+
+def when_text(kb: KnowledgeBase, from_day: int, treated_on: date | None) -> str:
+    """`day 5 (Friday 28 November)` when the treatment date is known, else `day 5`."""
+    if treated_on is None:
+        return fill(kb.message("calendar.when_without_date", "day {from_day}"), {"from_day": from_day})
+    on = treated_on + timedelta(days=from_day)
+    weekdays = kb.message_list("calendar.weekdays")
+    months = kb.message_list("calendar.months")
+    values = {
+        "from_day": from_day,
+        "weekday": weekdays[on.weekday()] if len(weekdays) == 7 else "",
+        "date_day": on.day,
+        "month": months[on.month - 1] if len(months) == 12 else str(on.month),
+        "year": on.year,
+    }
+    return fill(kb.message("calendar.when_with_date", "day {from_day}"), values)
+
+
+def verdict(
+    kb: KnowledgeBase,
+    entry: Entry,
+    rule: RestrictionRule,
+    day: int | None,
+    treated_on: date | None = None,
+) -> Verdict:
+    """The verdict sentence for `rule` on `day` (None when the day is unknown)."""
+    main = entry.restriction.main if entry.restriction else rule
+    if day is None:
+        key, allowed = "unknown_day", None
+    elif day < rule.resume_day:
+        key, allowed = "not_yet", False
+    elif day == rule.resume_day:
+        key, allowed = "from_today", True
+    else:
+        key, allowed = "allowed", True
+    template = getattr(rule.texts, key) or getattr(main.texts, key) or kb.message(f"restriction.{key}")
+    values = {
+        "day": day if day is not None else "",
+        "from_day": rule.resume_day,
+        "subject": rule.subject,
+        "when": when_text(kb, rule.resume_day, treated_on),
+    }
+    return Verdict(entry.id, rule, allowed, rule.resume_day, fill(template, values))
+
+
+def milestones(procedure: Procedure) -> list[Milestone]:
+    """Every day on which something becomes allowed again, in order (the whole plan of a procedure)."""
+    found = [
+        Milestone(rule.resume_day, entry.id, rule.subject)
+        for entry in procedure.entries
+        if entry.restriction is not None
+        for rule in entry.restriction.all_rules
+    ]
+    return sorted(found, key=lambda m: (m.day, m.entry_id, m.subject))
+
+
+def status_on(procedure: Procedure, day: int) -> tuple[list[Milestone], list[Milestone]]:
+    """What is allowed on `day` and what is still on hold (with the day it comes back)."""
+    allowed: list[Milestone] = []
+    on_hold: list[Milestone] = []
+    for milestone in milestones(procedure):
+        (allowed if day >= milestone.day else on_hold).append(milestone)
+    return allowed, on_hold
+
+
+def allowed_from_today(procedure: Procedure, day: int) -> list[Milestone]:
+    """What becomes allowed exactly on `day` (for the check-in of that day)."""
+    return [m for m in milestones(procedure) if m.day == day]

@@ -1,0 +1,94 @@
+"""`aftercare kb check`: every problem in a knowledge-base folder, as `file:line: message`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.core.loader import LoadResult, Problem, load_folder
+from bot.core.matcher import Matcher
+from bot.core.model import KnowledgeBase, Procedure
+from bot.core.text import placeholders
+from bot.core.topics import CANONICAL_TOPICS
+
+KNOWN_PLACEHOLDERS = frozenset(
+    {
+        "day",
+        "from_day",
+        "subject",
+        "when",
+        "procedure",
+        "clinic_name",
+        "clinic_phone",
+        "emergency_number",
+        "weekday",
+        "date_day",
+        "month",
+        "year",
+        "name",
+        "title",
+        "count",
+        "days",
+        "date",
+        "topic",
+    }
+)
+
+
+def check_folder(folder: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
+    """Load `folder` and run every check; the knowledge base is returned only when there is no problem."""
+    result = load_folder(folder)
+    if result.kb is None:
+        return None, result.problems
+    problems: list[Problem] = []
+    for procedure in result.kb.procedures.values():
+        problems.extend(_check_procedure(procedure, result))
+    problems.extend(_check_placeholders(result))
+    problems.sort()
+    return (None if problems else result.kb), problems
+
+
+def _check_procedure(procedure: Procedure, result: LoadResult) -> list[Problem]:
+    name = procedure.source
+    loaded = result.lines[name]
+    problems = []
+    canonical = CANONICAL_TOPICS.get(procedure.id, {})
+    for topic, kind in canonical.items():
+        entry = procedure.entry(topic)
+        if entry is None:
+            problems.append(Problem(name, loaded.line_of(("entries",)), f"missing entry for topic '{topic}'"))
+        elif entry.kind is not kind:
+            index = procedure.entries.index(entry)
+            line = loaded.line_of(("entries", index, "kind"))
+            problems.append(Problem(name, line, f"entry '{topic}': kind must be '{kind.value}'"))
+    matcher = Matcher(procedure)
+    for index, entry in enumerate(procedure.entries):
+        for number, example in enumerate(entry.examples):
+            routed = matcher.match(example)
+            if routed.entry_id is not None and routed.entry_id != entry.id:
+                line = loaded.line_of(("entries", index, "examples", number))
+                problems.append(
+                    Problem(name, line, f"example of '{entry.id}' is matched to '{routed.entry_id}' instead")
+                )
+    return problems
+
+
+def _check_placeholders(result: LoadResult) -> list[Problem]:
+    problems = []
+    for name, loaded in result.lines.items():
+        for path, text in _strings(loaded.data, ()):
+            unknown = placeholders(text) - KNOWN_PLACEHOLDERS
+            if unknown:
+                line = loaded.line_of(path)
+                listed = ", ".join("{" + u + "}" for u in sorted(unknown))
+                problems.append(Problem(name, line, f"unknown placeholder {listed}"))
+    return problems
+
+
+def _strings(node: object, path: tuple[str | int, ...]) -> list[tuple[tuple[str | int, ...], str]]:
+    if isinstance(node, str):
+        return [(path, node)]
+    if isinstance(node, dict):
+        return [item for key, value in node.items() for item in _strings(value, (*path, str(key)))]
+    if isinstance(node, list):
+        return [item for index, value in enumerate(node) for item in _strings(value, (*path, index))]
+    return []
