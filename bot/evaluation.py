@@ -159,7 +159,8 @@ def render(report: Report) -> str:
         ]
     if report.with_verdict:
         lines.append(f"day verdicts right: {report.verdicts_right}/{report.with_verdict}")
-    confused = {label: c for label, c in report.confusion.items() if set(c) - {label}}
+    right = {OTHER: "(abstain)"}
+    confused = {label: c for label, c in report.confusion.items() if set(c) - {right.get(label, label)}}
     if confused:
         lines.append("confusion (label: predicted x count):")
         for label in sorted(confused):

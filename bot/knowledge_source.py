@@ -35,7 +35,7 @@ def knowledge_folder(explicit: str | None = None, environ: Mapping[str, str] = o
 
 def load_engine(folder: Path, clinic: Clinic | None = None) -> Engine:
     """Check and load `folder`; raise `KnowledgeError` listing every problem when it is not usable."""
-    kb, problems = check_folder(folder)
+    kb, problems = check_folder(folder, routing=False)
     if kb is None:
         raise KnowledgeError(problems)
     return Engine(kb, clinic)

@@ -189,12 +189,15 @@ class Engine:
         matched = [e for e in (procedure.entry(t) for t in match.topics) if e is not None]
         flagged = [e for e in matched if e.kind is Kind.RED_FLAG]
         topic = flagged[0].id if flagged else (screening.topic or match.entry_id)
-        # Other questions in the same message still get their answers after the safety reply. Symptom texts
-        # ("mild itching is normal") are left out: beside a warning sign they would play it down. An emergency
-        # gets nothing but the safety reply, so that nothing distracts from it.
-        others: tuple[str, ...] = ()
-        if screening.tier is not Tier.EMERGENCY:
-            others = tuple(e.id for e in matched if e.kind in (Kind.RESTRICTION, Kind.ADVICE, Kind.INFO))
+        # Other questions in the same message still get their answers after the safety reply. Beside a
+        # same-day sign, symptom texts ("mild itching is normal") are left out: they would play it down. An
+        # emergency gets nothing but the safety reply, so that nothing distracts from it.
+        kinds = {
+            Tier.EMERGENCY: (),
+            Tier.SAME_DAY: (Kind.RESTRICTION, Kind.ADVICE, Kind.INFO),
+            Tier.ROUTINE: (Kind.RESTRICTION, Kind.ADVICE, Kind.INFO, Kind.SYMPTOM),
+        }[screening.tier]
+        others = tuple(e.id for e in matched if e.kind in kinds)
         topics = tuple(dict.fromkeys(t for t in (topic, *others) if t))
         confidence = max(match.confidence, 0.9)
         return self._reply(

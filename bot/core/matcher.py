@@ -12,6 +12,7 @@ whole-sentence similarity alone is weak. The matcher therefore works on words:
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import defaultdict
@@ -32,11 +33,24 @@ _KEYWORD_WEIGHT = 2.0
 _EXAMPLE_WEIGHT = 2.0
 _MIN_SUGGESTION_SCORE = 0.35
 
-_QUESTION_CUES = frozenset(
-    """
-    can could should when how is are do does will would may what why which ok okay safe allowed alright
-    fine normal any anything
-    """.split()
+_LEADING_CUES = frozenset(
+    "can could should when how is are do does will would may what why which whats hows".split()
+)
+_ANYWHERE_CUES = frozenset("ok okay safe allowed alright normal".split())
+_CUE_PAIRS = frozenset(
+    tuple(pair.split())
+    for pair in (
+        "can i",
+        "could i",
+        "should i",
+        "may i",
+        "is it",
+        "am i",
+        "do i",
+        "how long",
+        "how soon",
+        "when can",
+    )
 )
 _SUBJECTS = frozenset(
     ["i", "my", "it", "its", "this", "that", "the", "there", "skin", "face", "me", "we", "our"]
@@ -297,16 +311,28 @@ def _confidence(ranked: tuple[Scored, ...]) -> float:
 
 def _question_segments(text: str) -> list[str]:
     """The parts of a message that ask something: a clause with a question cue, or one joined to it."""
-    parts = [p.strip() for p in _SEGMENT_SPLIT.split(text) if p and p.strip()]
-    if len(parts) < 2:
+    pieces: list[tuple[str, bool]] = []
+    start = 0
+    for found in _SEGMENT_SPLIT.finditer(text):
+        pieces.append((text[start : found.start()], "?" in found.group(0)))
+        start = found.end()
+    pieces.append((text[start:], False))
+    pieces = [(p.strip(), q) for p, q in pieces if p.strip()]
+    if len(pieces) < 2:
         return []
     result = []
     previous_question = False
-    for part in parts:
+    for part, ends_with_question_mark in pieces:
         words = tokens(part)
         if not words:
             continue
-        asks = bool(_QUESTION_CUES & set(words[:3]))
+        pairs = set(itertools.pairwise(words))
+        asks = (
+            ends_with_question_mark
+            or words[0] in _LEADING_CUES
+            or bool(_ANYWHERE_CUES & set(words))
+            or bool(_CUE_PAIRS & pairs)
+        )
         continues = previous_question and words[0] not in _SUBJECTS
         if asks or continues:
             result.append(part)

@@ -124,10 +124,12 @@ class Screener:
         for clause in clauses:
             if _has_any(clause, _HYPOTHETICAL):
                 continue
-            hit = any(_find(clause, phrase) for phrase in pattern.phrases)
+            hit = any(_find(clause, phrase, self._vocabulary) for phrase in pattern.phrases)
             if not hit:
                 continue
-            if pattern.with_any and not any(_find(clause, extra) for extra in pattern.with_any):
+            if pattern.with_any and not any(
+                _find(clause, extra, self._vocabulary) for extra in pattern.with_any
+            ):
                 continue
             if sign.mild_tier is not None and _has_any(clause, _MILD):
                 return sign.mild_tier
@@ -136,7 +138,9 @@ class Screener:
         if (
             not pattern.with_any
             and any(c in compact_text for c in pattern.compact)
-            and not any(_find(c, p, negation_aware=False) for c in clauses for p in pattern.phrases)
+            and not any(
+                _find(c, p, self._vocabulary, negation_aware=False) for c in clauses for p in pattern.phrases
+            )
         ):
             return sign.tier
         return None
@@ -161,7 +165,9 @@ def _contiguous(words: list[str], cue: tuple[str, ...]) -> bool:
     return any(tuple(words[i : i + size]) == cue for i in range(len(words) - size + 1))
 
 
-def _find(words: list[str], phrase: tuple[str, ...], negation_aware: bool = True) -> bool:
+def _find(
+    words: list[str], phrase: tuple[str, ...], vocabulary: frozenset[str], negation_aware: bool = True
+) -> bool:
     """True when the phrase's words stand close together (any order) and are not negated."""
     if not phrase:
         return False
@@ -172,12 +178,31 @@ def _find(words: list[str], phrase: tuple[str, ...], negation_aware: bool = True
             continue
         span = words[start : start + window]
         if all(part in span for part in phrase):
-            if negation_aware and _negated(words, start):
+            if negation_aware and _negated(words, start, vocabulary):
                 continue
             return True
     return False
 
 
-def _negated(words: list[str], position: int) -> bool:
-    before = words[max(0, position - _NEGATION_LOOKBACK) : position]
-    return any(word in NEGATIONS for word in before)
+def _negated(words: list[str], position: int, vocabulary: frozenset[str]) -> bool:
+    """True when a negation stands just before `position`, or before a list it belongs to.
+
+    "no swelling or fever" and "not seeing any pus or blisters" negate every item of the list; "no fever and
+    there is pus" does not negate the pus, because words other than list items stand between.
+    """
+    while True:
+        before = position - 1
+        while before >= 0 and words[before] in _LIST_FILLERS:
+            before -= 1
+        joined = before < position - 1 and any(w in _COORDINATORS for w in words[before + 1 : position])
+        if joined and before >= 0 and words[before] in vocabulary:
+            while before > 0 and words[before - 1] in vocabulary:
+                before -= 1  # the start of the previous list item, e.g. "yellow crust"
+            position = before
+            continue
+        window = words[max(0, position - _NEGATION_LOOKBACK) : position]
+        return any(word in NEGATIONS for word in window)
+
+
+_COORDINATORS = frozenset({"or", "and", "nor"})
+_LIST_FILLERS = _COORDINATORS | {"any", "a", "an", "the", "some"}

@@ -9,6 +9,7 @@ from bot.core.matcher import Matcher
 from bot.core.model import KnowledgeBase, Procedure
 from bot.core.text import placeholders
 from bot.core.topics import CANONICAL_TOPICS
+from bot.core.yamlsafe import LoadedYaml
 
 KNOWN_PLACEHOLDERS = frozenset(
     {
@@ -30,24 +31,30 @@ KNOWN_PLACEHOLDERS = frozenset(
         "days",
         "date",
         "topic",
+        "subjects",
+        "previous_day",
     }
 )
 
 
-def check_folder(folder: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
-    """Load `folder` and run every check; the knowledge base is returned only when there is no problem."""
+def check_folder(folder: Path, routing: bool = True) -> tuple[KnowledgeBase | None, list[Problem]]:
+    """Load `folder` and run every check; the knowledge base is returned only when there is no problem.
+
+    `routing` also matches every example question against the whole knowledge base: a quality check for
+    `aftercare kb check`, left out when the bot loads its knowledge so that one odd example cannot stop it.
+    """
     result = load_folder(folder)
     if result.kb is None:
         return None, result.problems
     problems: list[Problem] = []
     for procedure in result.kb.procedures.values():
-        problems.extend(_check_procedure(procedure, result))
+        problems.extend(_check_procedure(procedure, result, routing))
     problems.extend(_check_placeholders(result))
     problems.sort()
     return (None if problems else result.kb), problems
 
 
-def _check_procedure(procedure: Procedure, result: LoadResult) -> list[Problem]:
+def _check_procedure(procedure: Procedure, result: LoadResult, routing: bool) -> list[Problem]:
     name = procedure.source
     loaded = result.lines[name]
     problems = []
@@ -60,6 +67,13 @@ def _check_procedure(procedure: Procedure, result: LoadResult) -> list[Problem]:
             index = procedure.entries.index(entry)
             line = loaded.line_of(("entries", index, "kind"))
             problems.append(Problem(name, line, f"entry '{topic}': kind must be '{kind.value}'"))
+    if routing:
+        problems.extend(_check_routing(procedure, loaded))
+    return problems
+
+
+def _check_routing(procedure: Procedure, loaded: LoadedYaml) -> list[Problem]:
+    problems = []
     matcher = Matcher(procedure)
     for index, entry in enumerate(procedure.entries):
         for number, example in enumerate(entry.examples):
@@ -67,7 +81,11 @@ def _check_procedure(procedure: Procedure, result: LoadResult) -> list[Problem]:
             if routed.entry_id is not None and routed.entry_id != entry.id:
                 line = loaded.line_of(("entries", index, "examples", number))
                 problems.append(
-                    Problem(name, line, f"example of '{entry.id}' is matched to '{routed.entry_id}' instead")
+                    Problem(
+                        procedure.source,
+                        line,
+                        f"example of '{entry.id}' is matched to '{routed.entry_id}' instead",
+                    )
                 )
     return problems
 

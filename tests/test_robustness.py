@@ -1,0 +1,44 @@
+"""No input crashes the engine or produces a reply Telegram would refuse."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.core.answer import MAX_REPLY_CHARS, Engine
+from bot.core.text import normalize
+
+P = "microneedling"
+
+words = st.sampled_from(
+    ["retinol", "pus", "no", "not", "and", "can", "i", "makeup", "gym", "fever", "?", ",", "\u200b", "day"]
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(max_size=10_000), day=st.one_of(st.none(), st.integers(min_value=0, max_value=365)))
+def test_any_text_gets_a_bounded_answer(engine: Engine, text: str, day: int | None) -> None:
+    answer = engine.answer(text, P, day=day)
+    assert 0 < len(answer.text) <= MAX_REPLY_CHARS
+    assert 0.0 <= answer.confidence <= 1.0
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(parts=st.lists(words, max_size=400), day=st.one_of(st.none(), st.integers(min_value=0, max_value=60)))
+def test_keyword_soup_gets_a_bounded_answer(engine: Engine, parts: list[str], day: int | None) -> None:
+    answer = engine.answer(" ".join(parts), P, day=day)
+    assert 0 < len(answer.text) <= MAX_REPLY_CHARS
+    assert len(answer.topics) <= 3
+
+
+def test_a_very_long_message_is_cut_and_says_so(engine: Engine) -> None:
+    answer = engine.answer("can i use retinol " * 1000, P, day=2)
+    assert len(answer.text) <= MAX_REPLY_CHARS
+    assert answer.topic == "retinoids"
+    assert engine.kb.message("matching.too_long") in answer.text
+
+
+def test_normalize_folds_case_width_and_invisible_characters() -> None:
+    assert normalize("ＲＥＴＩＮＯＬ\u200b\u200d?") == "retinol"
+    assert normalize("Can't  use   Retin-A!") == "can not use retin a"
+    assert normalize("it’s fine") == "it is fine"
