@@ -218,7 +218,10 @@ class Matcher:
     def _canonical_aliases(self, stems: list[str]) -> list[str]:
         """Replace every name of the procedure ("derma pen", "micro needling") with one word."""
         result = list(stems)
+        present = set(stems)
         for alias in self._alias_stems:
+            if alias[0] not in present:
+                continue
             size = len(alias)
             for start in range(len(result) - size + 1):
                 if tuple(result[start : start + size]) == alias:

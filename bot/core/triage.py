@@ -81,6 +81,13 @@ class Screener:
             compact = tuple(c for c in (_compact(p) for p in sign.phrases) if len(c) >= _COMPACT_MIN)
             patterns.append(_Pattern(sign, phrases, with_any, compact))
         self._patterns = tuple(patterns)
+        by_word: dict[str, set[int]] = {}
+        for index, pattern in enumerate(patterns):
+            for phrase in pattern.phrases:
+                if phrase:  # a phrase can only match where its longest word stands
+                    by_word.setdefault(max(phrase, key=len), set()).add(index)
+        self._by_word = by_word
+        self._with_compact = {i for i, p in enumerate(patterns) if p.compact}
         self._vocabulary = frozenset(vocabulary)
         self._long_words = sorted(w for w in vocabulary if len(w) >= 5)
         self._cache: dict[str, str] = {}
@@ -102,14 +109,23 @@ class Screener:
         clauses = [
             [self._canonical(stem(w)) for w in normalize(c).split()] for c in _CLAUSE_SPLIT.split(text[:4000])
         ]
-        clauses = [c for c in clauses if c]
+        # Clauses that ask *about* a sign are set aside once, before any pattern is tried.
+        every_clause = [c for c in clauses if c]
+        clauses = [c for c in every_clause if not _has_any(c, _HYPOTHETICAL)]
         compact_text = _compact(text[:4000])
         fired: list[tuple[Tier, WarningSign]] = []
-        for pattern in self._patterns:
+        present = {word for clause in every_clause for word in clause}
+        candidates = {
+            i for i in self._with_compact if any(c in compact_text for c in self._patterns[i].compact)
+        }
+        for word in present:
+            candidates |= self._by_word.get(word, set())
+        for index in sorted(candidates):
+            pattern = self._patterns[index]
             sign = pattern.sign
             if sign.from_day is not None and day is not None and day < sign.from_day:
                 continue
-            tier = self._fires(pattern, clauses, compact_text)
+            tier = self._fires(pattern, clauses, every_clause, compact_text)
             if tier is not None:
                 fired.append((tier, sign))
         if not fired:
@@ -119,11 +135,11 @@ class Screener:
         topic = next((s.topic for t, s in fired if t == top_tier and s.topic), None)
         return Screening(top_tier, tuple(s.id for _, s in fired), topic)
 
-    def _fires(self, pattern: _Pattern, clauses: list[list[str]], compact_text: str) -> Tier | None:
+    def _fires(
+        self, pattern: _Pattern, clauses: list[list[str]], every_clause: list[list[str]], compact_text: str
+    ) -> Tier | None:
         sign = pattern.sign
         for clause in clauses:
-            if _has_any(clause, _HYPOTHETICAL):
-                continue
             hit = any(_find(clause, phrase, self._vocabulary) for phrase in pattern.phrases)
             if not hit:
                 continue
@@ -139,7 +155,9 @@ class Screener:
             not pattern.with_any
             and any(c in compact_text for c in pattern.compact)
             and not any(
-                _find(c, p, self._vocabulary, negation_aware=False) for c in clauses for p in pattern.phrases
+                _find(c, p, self._vocabulary, negation_aware=False)
+                for c in every_clause
+                for p in pattern.phrases
             )
         ):
             return sign.tier
@@ -157,7 +175,11 @@ def _compact(text: str) -> str:
 
 def _has_any(words: list[str], cues: tuple[tuple[tuple[str, ...], ...], ...]) -> bool:
     """True when every run of some cue appears in `words`."""
-    return any(all(_contiguous(words, run) for run in cue) for cue in cues)
+    present = set(words)
+    return any(
+        all(present.issuperset(run) for run in cue) and all(_contiguous(words, run) for run in cue)
+        for cue in cues
+    )
 
 
 def _contiguous(words: list[str], cue: tuple[str, ...]) -> bool:
