@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from bot.core.matcher import DEFAULT_THRESHOLD, Match, Matcher
+from bot.core.matcher import DEFAULT_THRESHOLD, MAX_TOPICS, Match, Matcher
 from bot.core.model import Entry, Kind, KnowledgeBase, Procedure, Tier
 from bot.core.recovery import Verdict, pick_rule, verdict
 from bot.core.text import MAX_INPUT_CHARS, fill
@@ -197,7 +197,7 @@ class Engine:
             Tier.SAME_DAY: (Kind.RESTRICTION, Kind.ADVICE, Kind.INFO),
             Tier.ROUTINE: (Kind.RESTRICTION, Kind.ADVICE, Kind.INFO, Kind.SYMPTOM),
         }[screening.tier]
-        others = tuple(e.id for e in matched if e.kind in kinds)
+        others = tuple(e.id for e in matched if e.kind in kinds and e.id != topic)[: MAX_TOPICS - 1]
         topics = tuple(dict.fromkeys(t for t in (topic, *others) if t))
         confidence = max(match.confidence, 0.9)
         return self._reply(
