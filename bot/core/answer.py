@@ -197,8 +197,11 @@ class Engine:
             Tier.SAME_DAY: (Kind.RESTRICTION, Kind.ADVICE, Kind.INFO),
             Tier.ROUTINE: (Kind.RESTRICTION, Kind.ADVICE, Kind.INFO, Kind.SYMPTOM),
         }[screening.tier]
-        others = tuple(e.id for e in matched if e.kind in kinds and e.id != topic)[: MAX_TOPICS - 1]
-        topics = tuple(dict.fromkeys(t for t in (topic, *others) if t))
+        candidates = [
+            e for e in (procedure.entry(t) for t in dict.fromkeys((topic, *match.topics)) if t) if e
+        ]
+        others = tuple(e.id for e in candidates if e.kind in kinds)[:MAX_TOPICS]
+        topics = tuple(dict.fromkeys(t for t in (topic, *others) if t))[:MAX_TOPICS]
         confidence = max(match.confidence, 0.9)
         return self._reply(
             question,
