@@ -25,9 +25,9 @@ BUSY_TIMEOUT_MS = 5000
 
 def _migration_modules() -> list[Callable[[Database], None]]:
     # Imported here so that each submodule can import `Store` for type hints without a cycle.
-    from bot.storage import patients
+    from bot.storage import checkin_log, outbox, patients
 
-    return [patients.migrate]
+    return [patients.migrate, outbox.migrate, checkin_log.migrate]
 
 
 class Store:

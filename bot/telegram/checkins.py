@@ -1,0 +1,166 @@
+"""Check-ins on Telegram: the PTB sender, the JobQueue wake-up and the handler of the answer buttons.
+
+`register(application, context)` is the only hook-up: it needs `context.store` and `context.engine`
+(and uses `context.clock` when present).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+import httpx
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes
+
+from bot.checkin_answers import PREFIX, CheckinAnswers, Reply
+from bot.core.answer import Engine
+from bot.core.checkins import CheckinSettings
+from bot.ratelimit import RateLimiter
+from bot.scheduler import (
+    Blocked,
+    Dispatcher,
+    NotSent,
+    OutgoingMessage,
+    RateLimited,
+    Rejected,
+    Uncertain,
+    utc_now,
+)
+from bot.storage import Store
+
+log = logging.getLogger(__name__)
+
+WAKE_INTERVAL = 30.0
+"""Seconds between dispatcher wake-ups (a due check-in goes out within this plus the send time)."""
+DISPATCHER_KEY = "checkin_dispatcher"
+ANSWERS_KEY = "checkin_answers"
+
+_NOT_SENT_CAUSES = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+class CheckinContext(Protocol):
+    """What `register` needs from the application's wiring."""
+
+    @property
+    def store(self) -> Store: ...
+
+    @property
+    def engine(self) -> Engine: ...
+
+
+def _markup(buttons: tuple[tuple[tuple[str, str], ...], ...]) -> InlineKeyboardMarkup | None:
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in buttons]
+    )
+
+
+def _seconds(value: int | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class TelegramSender:
+    """Sends outbox messages with a PTB bot and maps its errors onto the dispatcher's outcomes."""
+
+    def __init__(self, bot: Any) -> None:
+        self.bot = bot
+
+    async def send(self, message: OutgoingMessage) -> int:
+        """Send one message; return its Telegram message id."""
+        try:
+            sent = await self.bot.send_message(
+                message.chat_id, message.text, reply_markup=_markup(message.buttons)
+            )
+        except RetryAfter as exc:
+            raise RateLimited(_seconds(exc.retry_after)) from exc
+        except Forbidden as exc:
+            raise Blocked(str(exc)) from exc
+        except (BadRequest, ChatMigrated) as exc:
+            raise Rejected(type(exc).__name__) from exc
+        except TimedOut as exc:
+            if isinstance(exc.__cause__, _NOT_SENT_CAUSES):
+                raise NotSent(type(exc.__cause__).__name__) from exc
+            raise Uncertain("timed out") from exc
+        except NetworkError as exc:
+            cause = exc.__cause__
+            # No cause: Telegram answered with an error status (5xx), so nothing was delivered.
+            if cause is None or isinstance(cause, _NOT_SENT_CAUSES):
+                raise NotSent(type(cause).__name__ if cause else "server error") from exc
+            raise Uncertain(type(cause).__name__) from exc
+        return int(sent.message_id)
+
+
+def build_dispatcher(
+    application: Application[Any, Any, Any, Any, Any, Any],
+    context: CheckinContext,
+    settings: CheckinSettings | None = None,
+    clock: Callable[[], datetime] | None = None,
+    limiter: RateLimiter | None = None,
+) -> Dispatcher:
+    """The dispatcher for this application (sends with `application.bot`)."""
+    return Dispatcher(
+        store=context.store,
+        kb=context.engine.kb,
+        sender=TelegramSender(application.bot),
+        settings=settings or CheckinSettings.from_environ(os.environ),
+        clock=clock or getattr(context, "clock", None) or utc_now,
+        limiter=limiter or RateLimiter(),
+        values=context.engine.clinic.values(),
+    )
+
+
+def register(
+    application: Application[Any, Any, Any, Any, Any, Any],
+    context: CheckinContext,
+    *,
+    settings: CheckinSettings | None = None,
+    clock: Callable[[], datetime] | None = None,
+    limiter: RateLimiter | None = None,
+    interval: float = WAKE_INTERVAL,
+) -> Dispatcher:
+    """Add the check-in button handler and the repeating job that wakes the dispatcher."""
+    dispatcher = build_dispatcher(application, context, settings, clock, limiter)
+    answers = CheckinAnswers(context.store, context.engine.kb, context.engine.clinic.values())
+    application.bot_data[DISPATCHER_KEY] = dispatcher
+    application.bot_data[ANSWERS_KEY] = answers
+    application.add_handler(CallbackQueryHandler(_on_press, pattern=f"^{PREFIX}"))
+    if application.job_queue is None:
+        raise RuntimeError("check-ins need PTB's job queue (python-telegram-bot[job-queue])")
+    application.job_queue.run_repeating(_wake, interval=interval, first=0.0, name="checkin-dispatcher")
+    return dispatcher
+
+
+async def _wake(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Start a dispatch pass in the background unless one is running (the job itself returns at once)."""
+    dispatcher: Dispatcher = context.application.bot_data[DISPATCHER_KEY]
+    if not dispatcher.busy:
+        context.application.create_task(dispatcher.run_once(), name="checkin-dispatch")
+
+
+async def _on_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    if query is None or query.data is None or update.effective_chat is None:
+        return
+    answers: CheckinAnswers = context.application.bot_data[ANSWERS_KEY]
+    dispatcher: Dispatcher = context.application.bot_data[DISPATCHER_KEY]
+    reply = await answers.press(update.effective_chat.id, query.data, dispatcher.clock())
+    await query.answer(reply.toast)
+    await _show(update, context, reply)
+
+
+async def _show(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply) -> None:
+    query = update.callback_query
+    chat = update.effective_chat
+    assert query is not None and chat is not None
+    if reply.close_keyboard and query.message is not None:
+        with contextlib.suppress(BadRequest):  # already closed ("message is not modified")
+            await context.bot.edit_message_reply_markup(chat.id, query.message.message_id, reply_markup=None)
+    if reply.text:
+        await context.bot.send_message(chat.id, reply.text, reply_markup=_markup(reply.buttons))
