@@ -31,7 +31,7 @@ MAX_TOPICS = 3
 SUGGESTIONS = 3
 _KEYWORD_WEIGHT = 2.0
 _EXAMPLE_WEIGHT = 2.0
-_MIN_SUGGESTION_SCORE = 0.35
+_MIN_SUGGESTION_SCORE = 0.6
 
 _LEADING_CUES = frozenset(
     "can could should when how is are do does will would may what why which whats hows".split()
