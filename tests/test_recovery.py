@@ -112,3 +112,13 @@ def test_every_restriction_answer_is_consistent_on_any_day(engine: Engine, day: 
         answer = engine.answer(question, P, day=day)
         assert answer.topic == entry_id
         assert answer.allowed_now is (day >= resume_day)
+
+
+def test_asking_about_tomorrow_on_the_eve_of_the_day(engine: Engine) -> None:
+    eve = engine.answer("can i go to the gym tomorrow", P, day=2)
+    assert eve.allowed_now is False
+    assert "tomorrow" in eve.text.lower() and "day 3" in eve.text
+    too_early = engine.answer("can i go to the gym tmrw", P, day=1)
+    assert too_early.text.startswith("Not yet")
+    already = engine.answer("can i go to the gym tomorrow", P, day=6)
+    assert already.allowed_now is True

@@ -9,11 +9,15 @@ from typing import Any
 from bot.core.matcher import DEFAULT_THRESHOLD, MAX_TOPICS, Match, Matcher
 from bot.core.model import Entry, Kind, KnowledgeBase, Procedure, Tier
 from bot.core.recovery import Verdict, pick_rule, verdict
-from bot.core.text import MAX_INPUT_CHARS, fill
+from bot.core.text import MAX_INPUT_CHARS, fill, stem
 from bot.core.triage import Screener, Screening
 
 MAX_REPLY_CHARS = 4096
 """Telegram's limit for one message."""
+
+_TOMORROW = frozenset(
+    stem(w) for w in ("tomorrow", "tomorow", "tommorow", "tommorrow", "tmrw", "tmr", "tmrrw", "2moro")
+)
 
 
 @dataclass(frozen=True)
@@ -272,7 +276,7 @@ class Engine:
         values = self.values(procedure, day=day if day is not None else "")
         rule = pick_rule(entry, words)
         if rule is not None:
-            found = verdict(self.kb, entry, rule, day, treated_on)
+            found = verdict(self.kb, entry, rule, day, treated_on, tomorrow=not _TOMORROW.isdisjoint(words))
             return f"{found.text} {fill(entry.answer, values)}", found
         if entry.symptom is not None and day is not None and day > entry.symptom.normal_until_day:
             return fill(entry.symptom.late_answer, values), None

@@ -74,21 +74,31 @@ def verdict(
     rule: RestrictionRule,
     day: int | None,
     treated_on: date | None = None,
+    tomorrow: bool = False,
 ) -> Verdict:
-    """The verdict sentence for `rule` on `day` (None when the day is unknown)."""
+    """The verdict sentence for `rule` on `day` (None when the day is unknown).
+
+    `tomorrow` is set when the patient asks about tomorrow: if that is the day the rule ends, the answer says
+    so ("yes, from tomorrow") instead of a bare "not yet".
+    """
     main = entry.restriction.main if entry.restriction else rule
     if day is None:
         key, allowed = "unknown_day", None
+    elif tomorrow and day + 1 == rule.resume_day and kb.message("restriction.from_tomorrow"):
+        key, allowed = "from_tomorrow", False
     elif day < rule.resume_day:
         key, allowed = "not_yet", False
     elif day == rule.resume_day:
         key, allowed = "from_today", True
     else:
         key, allowed = "allowed", True
-    template = getattr(rule.texts, key) or getattr(main.texts, key) or kb.message(f"restriction.{key}")
+    template = (
+        getattr(rule.texts, key, None) or getattr(main.texts, key, None) or kb.message(f"restriction.{key}")
+    )
     values = {
         "day": day if day is not None else "",
         "from_day": rule.resume_day,
+        "tomorrow_day": day + 1 if day is not None else "",
         "subject": rule.subject,
         "when": when_text(kb, rule.resume_day, treated_on),
     }

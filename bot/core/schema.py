@@ -120,6 +120,7 @@ class ProcedureFileModel(_Strict):
 class RestrictionMessagesModel(_Strict):
     not_yet: Text
     from_today: Text
+    from_tomorrow: Text | None = None
     allowed: Text
     unknown_day: Text
 

@@ -33,6 +33,7 @@ KNOWN_PLACEHOLDERS = frozenset(
         "topic",
         "subjects",
         "previous_day",
+        "tomorrow_day",
     }
 )
 
