@@ -87,10 +87,11 @@ async def plan_checkins(
     store: Store,
     kb: KnowledgeBase,
     treatment_id: int,
-    now: datetime,
+    now: datetime | None = None,
     settings: CheckinSettings | None = None,
 ) -> int:
-    """Put a treatment's check-ins into the outbox (idempotent); steps already due at `now` are stored as
+    """Put a treatment's check-ins into the outbox (idempotent) and retire the pending ones of the patient's
+    older treatments. Steps already due at `now` (default: when the treatment was recorded) are stored as
     skipped. Return how many rows were new."""
     info = await store.run(outbox.planning_info, treatment_id)
     if info is None:
@@ -98,9 +99,9 @@ async def plan_checkins(
     procedure = kb.procedures.get(info.procedure)
     if procedure is None:
         raise KeyError(f"unknown procedure {info.procedure!r}")
-    planned = plan(
-        procedure.checkins.steps, info.treated_on, zone(info.timezone), settings or CheckinSettings(), now
-    )
+    moment = now or info.created_at or utc_now()
+    tz = zone(info.timezone)
+    planned = plan(procedure.checkins.steps, info.treated_on, tz, settings or CheckinSettings(), moment)
     rows = [
         NewRow(
             kind=CHECKIN,
@@ -116,7 +117,9 @@ async def plan_checkins(
         )
         for p in planned
     ]
-    return await store.run(outbox.insert_rows, rows, now)
+    added = await store.run(outbox.insert_rows, rows, moment)
+    await store.run(outbox.supersede_older, info.patient_id, treatment_id, moment)
+    return added
 
 
 async def skip_overdue_checkins(store: Store, patient_id: int, now: datetime) -> int:
@@ -171,6 +174,7 @@ class Dispatcher:
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     _running: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
     _recovered: bool = field(default=False, init=False)
+    _unplannable: set[int] = field(default_factory=set, init=False)
 
     def __post_init__(self) -> None:
         self.composers.setdefault(CHECKIN, self.compose_checkin)
@@ -212,6 +216,23 @@ class Dispatcher:
             log.warning("re-queued %d check-in(s) interrupted while sending", len(ids))
         return ids
 
+    async def plan_new(self) -> int:
+        """Plan the check-ins of treatments enrolled since the last pass (as of their enrollment time)."""
+        planned = 0
+        after = 0
+        while found := await self.store.run(outbox.unplanned_treatments, after, 500):
+            after = found[-1]
+            for treatment_id in (t for t in found if t not in self._unplannable):
+                try:
+                    added = await plan_checkins(self.store, self.kb, treatment_id, None, self.settings)
+                except KeyError:
+                    log.warning("no check-in plan for treatment %d (unknown procedure)", treatment_id)
+                    added = 0
+                if added == 0:  # nothing to plan: do not look at it again
+                    self._unplannable.add(treatment_id)
+                planned += added
+        return planned
+
     async def run_once(self) -> DispatchReport:
         """Send everything due now, batch by batch; returns at once if a pass is already running."""
         report = DispatchReport()
@@ -220,6 +241,7 @@ class Dispatcher:
         async with self._running:
             if not self._recovered:
                 await self.recover()
+            await self.plan_new()
             gate = asyncio.Semaphore(self.policy.concurrency)
 
             async def one(row: OutboxRow) -> None:

@@ -55,20 +55,23 @@ def add_patient(
     timezone: str = "Europe/London",
     procedure: str = "microneedling",
     muted: bool = False,
+    created_at: datetime | None = None,
 ) -> tuple[int, int]:
     """Insert a patient and a treatment directly; return (patient_id, treatment_id)."""
+
+    stamp = (created_at or datetime(2026, 1, 1, tzinfo=UTC)).astimezone(UTC).isoformat(timespec="seconds")
 
     def insert(db: object) -> tuple[int, int]:
         conn = store.db.conn
         cur = conn.execute(
             "INSERT INTO patients (chat_id, user_id, name, timezone, muted, unreachable, created_at) "
             "VALUES (?, ?, ?, ?, ?, 0, ?)",
-            (chat_id, chat_id, "Pat", timezone, int(muted), "2026-01-01T00:00:00+00:00"),
+            (chat_id, chat_id, "Pat", timezone, int(muted), stamp),
         )
         patient_id = int(cur.lastrowid or 0)
         cur = conn.execute(
             "INSERT INTO treatments (patient_id, procedure, treated_on, created_at) VALUES (?, ?, ?, ?)",
-            (patient_id, procedure, treated_on.isoformat(), "2026-01-01T00:00:00+00:00"),
+            (patient_id, procedure, treated_on.isoformat(), stamp),
         )
         return patient_id, int(cur.lastrowid or 0)
 

@@ -52,8 +52,8 @@ async def bot(server: FakeBotAPI) -> AsyncIterator[Bot]:
         yield b
 
 
-def local(day: date, hour: int, minute: int = 0, tz: ZoneInfo = LONDON) -> datetime:
-    return datetime.combine(day, time(hour, minute), tzinfo=tz).astimezone(UTC)
+def local(day: date, hour: int, minute: int = 0, second: int = 0, tz: ZoneInfo = LONDON) -> datetime:
+    return datetime.combine(day, time(hour, minute, second), tzinfo=tz).astimezone(UTC)
 
 
 def rows(store: Store, treatment_id: int) -> dict[int, outbox.OutboxRow]:
@@ -331,3 +331,38 @@ async def test_forget_cancels_everything_pending(store: Store, bot: Bot, server:
     clock.set(local(treated + timedelta(days=1), 10, 0))
     await make_dispatcher(store, bot, clock).run_once()
     assert server.sent_messages(7012) == []
+
+
+async def test_new_treatments_are_planned_as_of_their_enrollment(
+    store: Store, bot: Bot, server: FakeBotAPI
+) -> None:
+    treated = date(2026, 6, 1)
+    enrolled = local(treated + timedelta(days=3), 9, 59, 50)
+    _, treatment = add_patient(store, 7013, treated, created_at=enrolled)  # no explicit planning
+    clock = FakeClock(local(treated + timedelta(days=3), 10, 0, 20))  # the next pass comes after 10:00
+    await make_dispatcher(store, bot, clock).run_once()
+    texts = [c.text or "" for c in server.sent_messages(7013)]
+    assert len(texts) == 1 and texts[0].startswith("Day 3")
+    assert rows(store, treatment)[1].last_error == "enrolled_late"
+
+
+async def test_a_newer_treatment_supersedes_the_pending_checkins_of_the_older(store: Store) -> None:
+    clock = FakeClock(local(date(2026, 6, 10), 12))
+    patient, first = add_patient(store, 7014, date(2026, 6, 1))
+    await plan_checkins(store, shipped_engine().kb, first, clock())
+    second = store.call(
+        lambda db: (
+            db.conn.execute(
+                "INSERT INTO treatments (patient_id, procedure, treated_on, created_at) VALUES (?, ?, ?, ?)",
+                (patient, "microneedling", "2026-06-10", clock().isoformat()),
+            ).lastrowid
+        )
+    )
+    await plan_checkins(store, shipped_engine().kb, second, clock())
+    assert {d: r.last_error for d, r in rows(store, first).items()} == {
+        1: "enrolled_late",
+        3: "enrolled_late",
+        7: "enrolled_late",
+        28: "superseded",
+    }
+    assert {r.state for r in rows(store, second).values()} == {"pending"}

@@ -353,15 +353,42 @@ class PlanningInfo:
     timezone: str | None
     procedure: str
     treated_on: date
+    created_at: datetime | None
 
 
 def planning_info(db: Database, treatment_id: int) -> PlanningInfo | None:
     """The patient and treatment fields needed to plan `treatment_id`'s check-ins."""
     r = db.conn.execute(
-        "SELECT t.id, p.id, p.chat_id, p.timezone, t.procedure, t.treated_on "
+        "SELECT t.id, p.id, p.chat_id, p.timezone, t.procedure, t.treated_on, t.created_at "
         "FROM treatments t JOIN patients p ON p.id = t.patient_id WHERE t.id = ?",
         (treatment_id,),
     ).fetchone()
     if r is None:
         return None
-    return PlanningInfo(int(r[0]), int(r[1]), int(r[2]), r[3], str(r[4]), date.fromisoformat(str(r[5])))
+    try:
+        created = datetime.fromisoformat(str(r[6]))
+        created = created if created.tzinfo else created.replace(tzinfo=UTC)
+    except ValueError:
+        created = None
+    treated_on = date.fromisoformat(str(r[5]))
+    return PlanningInfo(int(r[0]), int(r[1]), int(r[2]), r[3], str(r[4]), treated_on, created)
+
+
+def unplanned_treatments(db: Database, after: int = 0, limit: int = 500) -> list[int]:
+    """Treatments (id > `after`) that have no check-in rows yet, i.e. enrolled since the last pass."""
+    found = db.conn.execute(
+        "SELECT t.id FROM treatments t WHERE t.id > ? AND NOT EXISTS "
+        "(SELECT 1 FROM outbox o WHERE o.treatment_id = t.id AND o.kind = ?) ORDER BY t.id LIMIT ?",
+        (after, CHECKIN, limit),
+    ).fetchall()
+    return [int(r[0]) for r in found]
+
+
+def supersede_older(db: Database, patient_id: int, treatment_id: int, now: datetime) -> int:
+    """Skip the pending check-ins of a patient's older treatments (the newest one is followed)."""
+    cursor = db.conn.execute(
+        "UPDATE outbox SET state = 'skipped', last_error = 'superseded', updated_at = ? "
+        "WHERE patient_id = ? AND kind = ? AND state = 'pending' AND treatment_id < ?",
+        (iso(now), patient_id, CHECKIN, treatment_id),
+    )
+    return cursor.rowcount
