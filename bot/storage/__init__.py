@@ -25,9 +25,18 @@ BUSY_TIMEOUT_MS = 5000
 
 def _migration_modules() -> list[Callable[[Database], None]]:
     # Imported here so that each submodule can import `Store` for type hints without a cycle.
-    from bot.storage import checkin_log, outbox, patients
+    from bot.storage import checkin_log, invites, outbox, patients, questions, settings, updates
 
-    return [patients.migrate, outbox.migrate, checkin_log.migrate]
+    modules: list[Callable[[Database], None]] = [
+        patients.migrate,
+        invites.migrate,
+        questions.migrate,
+        updates.migrate,
+        settings.migrate,
+        outbox.migrate,
+        checkin_log.migrate,
+    ]
+    return modules
 
 
 class Store:

@@ -1,0 +1,44 @@
+"""Putting the pieces together outside Telegram: the store, the link secret and the services."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.config import Config
+from bot.core.answer import Engine
+from bot.knowledge_source import load_engine
+from bot.services import Clock, Services, Settings, system_clock
+from bot.storage import Store, settings
+
+
+def service_settings(config: Config) -> Settings:
+    """The settings the services follow, from the configuration."""
+    return Settings(
+        timezone=config.timezone,
+        timezones=config.timezones,
+        invite_days=config.invite_days,
+        question_retention_days=config.question_retention_days,
+    )
+
+
+def link_secret(config: Config, store: Store) -> bytes:
+    """AFTERCARE_LINK_SECRET, else the secret generated once and kept in the database."""
+    if config.link_secret:
+        return config.link_secret.encode("utf-8")
+    return store.call(settings.link_secret).encode("ascii")
+
+
+def open_services(config: Config, store: Store, engine: Engine, clock: Clock = system_clock) -> Services:
+    """The services over an open store."""
+    return Services.create(store, engine, service_settings(config), link_secret(config, store), clock)
+
+
+def open_all(config: Config, knowledge: Path, clock: Clock = system_clock) -> Services:
+    """Load the knowledge base with the clinic's details, open and migrate the database, wire the services."""
+    engine = load_engine(knowledge, config.clinic)
+    store = Store.open(config.db_path)
+    try:
+        return open_services(config, store, engine, clock)
+    except BaseException:
+        store.close()
+        raise

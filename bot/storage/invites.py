@@ -1,0 +1,104 @@
+"""Enrollment invites: what a signed link stands for, kept server-side so the link carries no health data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("aftercare.invites")
+
+
+@migrations()
+def m001_invites(db: Database) -> None:
+    """Invites: one row per printed link; `patient_id` is set by the first account that opens it."""
+    db.execute(
+        """
+        CREATE TABLE invites (
+            id INTEGER PRIMARY KEY,
+            procedure TEXT NOT NULL,
+            treated_on TEXT NOT NULL,
+            timezone TEXT NOT NULL,
+            name TEXT,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            used_at TEXT,
+            patient_id INTEGER REFERENCES patients(id) ON DELETE CASCADE
+        )
+        """
+    )
+    db.execute("CREATE INDEX invites_patient ON invites(patient_id)")
+
+
+def migrate(db: Database) -> None:
+    """Apply this module's migrations."""
+    migrations.apply(db)
+
+
+@dataclass(frozen=True)
+class Invite:
+    """An enrollment invite as stored."""
+
+    id: int
+    procedure: str
+    treated_on: date
+    timezone: str
+    name: str | None
+    expires_at: str
+    used_at: str | None
+    patient_id: int | None
+
+
+def create(
+    db: Database,
+    procedure: str,
+    treated_on: date,
+    timezone: str,
+    name: str | None,
+    now: str,
+    expires_at: str,
+) -> int:
+    """Store a new invite; returns its id (the id is what the signed link carries)."""
+    cursor = db.execute(
+        "INSERT INTO invites (procedure, treated_on, timezone, name, created_at, expires_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (procedure, treated_on.isoformat(), timezone, name, now, expires_at),
+    )
+    return int(cursor.lastrowid or 0)
+
+
+def get(db: Database, invite_id: int) -> Invite | None:
+    """The invite with this id, if it exists."""
+    row = db.execute(
+        "SELECT id, procedure, treated_on, timezone, name, expires_at, used_at, patient_id"
+        " FROM invites WHERE id = ?",
+        (invite_id,),
+    ).fetchone()
+    if row is None:
+        return None
+    return Invite(
+        id=int(row[0]),
+        procedure=str(row[1]),
+        treated_on=date.fromisoformat(str(row[2])),
+        timezone=str(row[3]),
+        name=row[4],
+        expires_at=str(row[5]),
+        used_at=row[6],
+        patient_id=row[7],
+    )
+
+
+def claim(db: Database, invite_id: int, patient_id: int, now: str) -> bool:
+    """Mark the invite used by `patient_id`; False when someone used it first."""
+    cursor = db.execute(
+        "UPDATE invites SET used_at = ?, patient_id = ?, name = NULL WHERE id = ? AND used_at IS NULL",
+        (now, patient_id, invite_id),
+    )
+    return cursor.rowcount > 0
+
+
+def purge_expired(db: Database, now: str) -> int:
+    """Delete invites that expired unused (they may hold a name); returns how many."""
+    return int(db.execute("DELETE FROM invites WHERE used_at IS NULL AND expires_at < ?", (now,)).rowcount)
