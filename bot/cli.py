@@ -4,20 +4,28 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 import yaml
 
+from bot import logsafe
+from bot.bootstrap import open_all
+from bot.config import Config, ConfigError, check_timezone, check_token, load_config
 from bot.core.answer import Answer, Engine
 from bot.core.recovery import recovery_day
 from bot.core.validate import check_folder
 from bot.evaluation import EvalFileError, evaluate, parse_items, render
+from bot.instance_lock import AlreadyRunning, InstanceLock
 from bot.knowledge_source import KnowledgeError, knowledge_folder, load_engine
+from bot.services import Services
+from bot.services.views import DateStatus
+from bot.storage import settings
 
 DEFAULT_PROCEDURE = "microneedling"
 MAX_DAY = 365
@@ -156,6 +164,116 @@ def _console_text(answer: Answer) -> str:
     return "\n".join(lines)
 
 
+def _config(require_token: bool, overrides: dict[str, str | None]) -> Config:
+    try:
+        return load_config(os.environ, require_token=require_token, overrides=overrides)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
+    """Run the Telegram bot with long polling until SIGTERM or Ctrl-C."""
+    config = _config(True, {"AFTERCARE_DB": args.db, "AFTERCARE_API_URL": args.api_url})
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logsafe.install([config.token, config.link_secret or ""])
+    lock = InstanceLock(config.lock_path)
+    try:
+        lock.acquire()
+    except AlreadyRunning as exc:
+        holder = f" (pid {exc})" if str(exc) else ""
+        sys.stderr.write(
+            f"aftercare: another bot is already running on {config.db_path}{holder}; not starting\n"
+        )
+        return 1
+    try:
+        services = open_all(config, knowledge_folder(args.knowledge))
+        try:
+            services.deps.store.call(services.privacy.purge)
+            from bot.telegram.app import run  # Telegram is only imported when the bot runs
+
+            run(config, services)
+        finally:
+            services.deps.store.close()
+    finally:
+        lock.release()
+    return 0
+
+
+def _bot_username(config: Config, services: Services) -> str:
+    if config.bot_username:
+        return config.bot_username
+    known = services.deps.store.call(settings.get, settings.BOT_USERNAME)
+    if known:
+        return known
+    if not config.token:
+        raise UsageError("set AFTERCARE_BOT_USERNAME (or TELEGRAM_BOT_TOKEN, to ask Telegram for it)")
+    from bot.telegram.identity import fetch_username
+
+    try:
+        return fetch_username(check_token(config.token), config.api_url)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    except Exception as exc:  # any Telegram or network error: one line, no traceback with the token
+        raise UsageError(f"could not ask the Bot API for the bot's username ({type(exc).__name__})") from None
+
+
+def cmd_enroll(args: argparse.Namespace, out: TextIO) -> int:
+    """Print a signed, single-use deep link for one patient (and optionally a QR code PNG of it)."""
+    config = _config(False, {"AFTERCARE_DB": args.db})
+    try:
+        zone = check_timezone(args.tz or config.timezone)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    services = open_all(config, knowledge_folder(args.knowledge))
+    try:
+        if args.procedure not in services.deps.engine.kb.procedures:
+            known = ", ".join(services.deps.engine.procedures)
+            raise UsageError(f"unknown procedure '{args.procedure}' (known: {known})")
+        check = services.enrollment.check_date(args.treated_on, zone)
+        if check.status is DateStatus.FUTURE:
+            raise UsageError(f"--treated-on {args.treated_on.isoformat()} is in the future")
+        if check.status is DateStatus.TOO_OLD:
+            raise UsageError(f"--treated-on {args.treated_on.isoformat()} is more than a year ago")
+        username = _bot_username(config, services)
+        invitation = services.deps.store.call(
+            services.enrollment.create_invite,
+            username,
+            args.procedure,
+            args.treated_on,
+            zone,
+            args.name,
+            args.days,
+        )
+    finally:
+        services.deps.store.close()
+    out.write(invitation.url + "\n")
+    out.write(f"single use, valid until {invitation.expires_at[:16].replace('T', ' ')} UTC\n")
+    if args.qr:
+        write_qr(invitation.url, Path(args.qr))
+        out.write(f"QR code written to {args.qr}\n")
+    return 0
+
+
+def write_qr(url: str, path: Path) -> None:
+    """A PNG QR code of `url`, for the front desk to print or show."""
+    import qrcode
+
+    try:
+        qrcode.make(url).save(str(path))
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _valid_days(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of days") from None
+    if not 1 <= value <= 90:
+        raise argparse.ArgumentTypeError("a link is valid for 1 to 90 days")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     parser = argparse.ArgumentParser(
@@ -194,6 +312,30 @@ def build_parser() -> argparse.ArgumentParser:
     when.add_argument("--treated-on", type=_date, metavar="YYYY-MM-DD", help="treatment date")
     chat.set_defaults(handler=cmd_chat)
 
+    run = sub.add_parser("run", help="run the Telegram bot (long polling; settings from the environment)")
+    run.add_argument("--db", metavar="FILE", help="SQLite database (default: AFTERCARE_DB or ./aftercare.db)")
+    run.add_argument(
+        "--api-url", metavar="URL", help="Bot API base URL (default: AFTERCARE_API_URL or Telegram)"
+    )
+    run.add_argument("--knowledge", metavar="FOLDER", help="knowledge base folder (default: the shipped one)")
+    run.set_defaults(handler=cmd_run)
+
+    enroll = sub.add_parser("enroll", help="print a signed single-use enrollment link for one patient")
+    common(enroll)
+    enroll.add_argument(
+        "--treated-on", type=_date, metavar="YYYY-MM-DD", required=True, help="treatment date"
+    )
+    enroll.add_argument(
+        "--tz", metavar="AREA/CITY", help="the patient's time zone (default: AFTERCARE_TIMEZONE)"
+    )
+    enroll.add_argument("--name", help="the patient's first name, used in the greeting")
+    enroll.add_argument("--qr", metavar="FILE.png", help="also write a QR code of the link")
+    enroll.add_argument("--days", type=_valid_days, help="days the link stays valid (default: 14)")
+    enroll.add_argument(
+        "--db", metavar="FILE", help="SQLite database (default: AFTERCARE_DB or ./aftercare.db)"
+    )
+    enroll.set_defaults(handler=cmd_enroll)
+
     kb = sub.add_parser("kb", help="knowledge base tools")
     kb_sub = kb.add_subparsers(dest="kb_command", metavar="KB_COMMAND", required=True)
     check = kb_sub.add_parser("check", help="validate the knowledge base files")
@@ -208,7 +350,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        default = "run" if os.environ.get("TELEGRAM_BOT_TOKEN") and "run" in _commands(parser) else "chat"
+        default = "run" if os.environ.get("TELEGRAM_BOT_TOKEN") else "chat"
         args = parser.parse_args([default, *(argv or [])])
     handler: Callable[[argparse.Namespace, TextIO], int] = args.handler
     try:
@@ -224,14 +366,6 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     except KeyboardInterrupt:
         out.write("\n")
         return 130
-
-
-def _commands(parser: argparse.ArgumentParser) -> set[str]:
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            choices: dict[str, Any] = action.choices
-            return set(choices)
-    return set()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,130 @@
+"""The one place where the Telegram Application is built and run.
+
+Extension point: a feature module (e.g. check-ins) defines `register(application, ctx: BotContext) -> None`
+and is listed in `FEATURE_MODULES`. It is registered after the patient handlers and before the catch-all
+fallbacks, so its handlers in group 0 see everything the patient handlers do not take (callback data
+prefixes in use: see `render.OWN_PREFIXES`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import signal
+from collections.abc import Sequence
+from datetime import timedelta
+
+from telegram import Update
+from telegram.error import NetworkError, TelegramError
+from telegram.ext import Application, ContextTypes, TypeHandler
+
+from bot.config import Config
+from bot.services import Services
+from bot.storage import settings
+from bot.telegram.context import BotContext
+from bot.telegram.handlers import PatientHandlers
+from bot.telegram.messenger import TelegramMessenger
+from bot.telegram.render import Renderer
+from bot.telegram.updates import PerChatProcessor, claimer
+
+log = logging.getLogger("aftercare")
+
+# ---------------------------------------------------------------------------------------------------------
+# FEATURE MODULES: each has `register(application, ctx)`. The check-in scheduler adds "bot.telegram.checkins".
+FEATURE_MODULES: tuple[str, ...] = ()
+# ---------------------------------------------------------------------------------------------------------
+
+CTX_KEY = "aftercare"
+MAX_CONCURRENT_UPDATES = 64
+PURGE_EVERY = timedelta(days=1)
+
+
+def file_url(api_url: str) -> str:
+    """The file download base for a Bot API base URL (".../bot" -> ".../file/bot")."""
+    return api_url[: -len("/bot")] + "/file/bot" if api_url.endswith("/bot") else api_url
+
+
+def context_of(application: Application) -> BotContext:  # type: ignore[type-arg]
+    """The BotContext of a built Application."""
+    ctx = application.bot_data[CTX_KEY]
+    assert isinstance(ctx, BotContext)
+    return ctx
+
+
+def build_application(
+    config: Config, services: Services, *, features: Sequence[str] = FEATURE_MODULES
+) -> Application:  # type: ignore[type-arg]
+    """The Application with every handler, feature module, fallback and the error handler registered."""
+    application = (
+        Application.builder()
+        .token(config.token)
+        .base_url(config.api_url)
+        .base_file_url(file_url(config.api_url))
+        .concurrent_updates(PerChatProcessor(MAX_CONCURRENT_UPDATES))
+        .post_init(on_startup)
+        .build()
+    )
+    renderer = Renderer(
+        services.deps.engine.kb, config.clinic, services.deps.settings.question_retention_days
+    )
+    messenger = TelegramMessenger(application.bot, on_blocked=services.privacy.mark_unreachable)
+    ctx = BotContext(config, services, renderer, messenger, commands=renderer.commands())
+    application.bot_data[CTX_KEY] = ctx
+
+    application.add_handler(TypeHandler(Update, claimer(services.privacy)), group=-1)
+    patient = PatientHandlers(ctx)
+    patient.register(application)
+    for name in features:
+        importlib.import_module(name).register(application, ctx)
+    patient.register_fallbacks(application)
+    application.add_error_handler(on_error)
+    if application.job_queue is not None:
+        application.job_queue.run_repeating(purge_job, interval=PURGE_EVERY, first=PURGE_EVERY)
+    return application
+
+
+async def on_startup(application: Application) -> None:  # type: ignore[type-arg]
+    """Register the command menu, remember the bot's username, say that the bot is ready."""
+    ctx = context_of(application)
+    await application.bot.set_my_commands(ctx.commands)
+    username = application.bot.username
+    await ctx.store.run(settings.put, settings.BOT_USERNAME, username)
+    log.info(
+        "aftercare bot @%s ready: %d procedure(s), database %s",
+        username,
+        len(ctx.engine.procedures),
+        ctx.config.db_path,
+    )
+
+
+async def purge_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Daily retention purge (question texts, expired invites, old update ids)."""
+    ctx = context_of(context.application)
+    done = await ctx.store.run(ctx.services.privacy.purge)
+    log.info("retention purge: %s", ", ".join(f"{k}={v}" for k, v in done.items()))
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the failure (no message text, no token) and give the patient the polite fallback."""
+    error = context.error
+    if update is None and isinstance(error, NetworkError):
+        log.warning("network problem while polling: %s", type(error).__name__)
+        return
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error("error while handling update %s: %s", update_id, type(error).__name__, exc_info=error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    if update.effective_chat.type != "private":
+        return
+    ctx = context_of(context.application)
+    try:
+        await context.bot.send_message(update.effective_chat.id, ctx.renderer.fallback())
+    except TelegramError:
+        log.warning("could not send the fallback reply either")
+
+
+def run(config: Config, services: Services) -> None:
+    """Long polling until SIGINT/SIGTERM; returns after a clean stop."""
+    application = build_application(config, services)
+    application.run_polling(allowed_updates=Update.ALL_TYPES, stop_signals=(signal.SIGINT, signal.SIGTERM))
+    log.info("aftercare bot stopped")
