@@ -29,6 +29,8 @@ DEFAULT_THRESHOLD = 0.5
 
 MAX_TOPICS = 3
 SUGGESTIONS = 3
+_TORN_RATIO = 0.6
+_KIND_PRIOR = 1.3
 _KEYWORD_WEIGHT = 2.0
 _EXAMPLE_WEIGHT = 2.0
 _MIN_SUGGESTION_SCORE = 0.6
@@ -55,6 +57,24 @@ _CUE_PAIRS = frozenset(
 _SUBJECTS = frozenset(
     ["i", "my", "it", "its", "this", "that", "the", "there", "skin", "face", "me", "we", "our"]
 )
+# Grammar, not wording: how a question is asked says what kind of entry answers it. "When can I ..." asks
+# about a restriction or care advice; "is this normal?" asks about a symptom.
+_RESTRICTION_CUES = tuple(
+    tuple(stem(w) for w in cue.split())
+    for cue in (
+        "can i", "when can", "how soon", "allowed", "restart", "start again", "go back", "back on",
+        "ok to use", "okay to use", "safe to use", "fine to use", "stop using", "keep using", "still use",
+        "swap", "can you", "should i use", "should i take", "how long until", "how long till",
+        "how long before i can", "how long after",
+    )
+)  # fmt: skip
+_SYMPTOM_CUES = tuple(
+    tuple(stem(w) for w in cue.split())
+    for cue in (
+        "normal", "is this ok", "is that ok", "should i worry", "should i be worried", "worried", "why is my",
+        "why does my", "how long will", "how long does", "last", "expect", "supposed to",
+    )
+)  # fmt: skip
 _SEGMENT_SPLIT = re.compile(r"[?!.;\n,]+|\b(?:and|also|plus|but|then)\b|&", re.IGNORECASE)
 
 
@@ -98,6 +118,7 @@ class Matcher:
         self.threshold = threshold
         self.entry_ids = [entry.id for entry in procedure.entries]
         self.conversational = {e.id for e in procedure.entries if e.kind is Kind.CONVERSATION}
+        self.kinds = {e.id: e.kind for e in procedure.entries}
         self._build_vocabulary(procedure)
         self._build_phrases(procedure)
         self._build_examples(procedure)
@@ -138,6 +159,11 @@ class Matcher:
                 if stems:
                     owners[stems].add(entry.id)
         self._phrase_owners = {phrase: frozenset(ids) for phrase, ids in owners.items()}
+        # "before microneedling" says more than "before": phrases naming the procedure weigh more.
+        self._phrase_weight = {
+            phrase: (1.0 + 0.6 * (len(phrase) - 1)) * (1.5 if self._procedure_stem in phrase else 1.0)
+            for phrase in owners
+        }
         self._max_phrase = max((len(p) for p in owners), default=1)
 
     def _build_examples(self, procedure: Procedure) -> None:
@@ -176,7 +202,7 @@ class Matcher:
         cached = self._corrections.get(word)
         if cached is not None:
             return cached
-        cutoff = 88.0 if len(word) <= 6 else 80.0
+        cutoff = 88.0 if len(word) <= 6 else (85.0 if len(word) <= 8 else 80.0)
         candidates = [
             w
             for size in range(len(word) - 2, len(word) + 3)
@@ -238,7 +264,7 @@ class Matcher:
             for size in range(min(self._max_phrase, len(stems) - index), 0, -1):
                 owners = self._phrase_owners.get(tuple(stems[index : index + size]))
                 if owners and any(s not in STOPWORDS for s in stems[index : index + size]):
-                    weight = (1.0 + 0.6 * (size - 1)) / len(owners)
+                    weight = self._phrase_weight[tuple(stems[index : index + size])] / len(owners)
                     for owner in owners:
                         keyword[owner] += weight
                         first.setdefault(owner, index)
@@ -258,9 +284,12 @@ class Matcher:
             for example, dot in dots.items():
                 entry_id, _, norm = self._examples[example]
                 similarity[entry_id] = max(similarity[entry_id], dot / (q_norm * norm))
+        favoured = _favoured_kinds(stems)
         results = []
         for entry_id in set(keyword) | set(similarity):
             total = _KEYWORD_WEIGHT * keyword[entry_id] + _EXAMPLE_WEIGHT * similarity[entry_id]
+            if self.kinds.get(entry_id) in favoured:
+                total *= _KIND_PRIOR
             results.append(
                 Scored(entry_id, total, keyword[entry_id], similarity[entry_id], first.get(entry_id, 999))
             )
@@ -283,9 +312,6 @@ class Matcher:
                 top = analysis.ranked[0].entry_id
                 if top not in (t for t, _ in segment_topics):
                     segment_topics.append((top, analysis.confidence))
-        suggestions = tuple(
-            s.entry_id for s in whole.ranked[:SUGGESTIONS] if s.score >= _MIN_SUGGESTION_SCORE
-        )
         if len(segment_topics) >= 2:
             topics = tuple(t for t, _ in segment_topics[:MAX_TOPICS])
             return Match(topics[0], min(c for _, c in segment_topics[:MAX_TOPICS]), topics, ())
@@ -297,7 +323,31 @@ class Matcher:
         if whole.ranked and whole.confidence >= self.threshold:
             top = whole.ranked[0].entry_id
             return Match(top, whole.confidence, (top,), ())
+        torn = _torn_between(whole.ranked)
+        if torn is not None:
+            return torn
+        suggestions = tuple(
+            s.entry_id for s in whole.ranked[:SUGGESTIONS] if s.score >= _MIN_SUGGESTION_SCORE
+        )
         return Match(None, whole.confidence, (), suggestions)
+
+
+def _torn_between(ranked: tuple[Scored, ...]) -> Match | None:
+    """Two entries, each backed by its own keywords and close in score: answer both rather than neither.
+
+    "can I go sunbathing by the pool?" is about the sun and about pools; a patient is better served by both
+    answers than by "did you mean".
+    """
+    if len(ranked) < 2:
+        return None
+    first, second = ranked[0], ranked[1]
+    if first.keyword <= 0 or second.keyword <= 0 or second.score < _TORN_RATIO * first.score:
+        return None
+    confidence = (1.0 - math.exp(-(1.2 * first.keyword + 1.5 * first.similarity))) * 0.85
+    if confidence < DEFAULT_THRESHOLD:
+        return None
+    pair = sorted((first, second), key=lambda s: s.first_position)  # in the order the patient asked
+    return Match(pair[0].entry_id, round(confidence, 3), (pair[0].entry_id, pair[1].entry_id), ())
 
 
 def _confidence(ranked: tuple[Scored, ...]) -> float:
@@ -341,3 +391,19 @@ def _question_segments(text: str) -> list[str]:
             result.append(part)
         previous_question = asks or continues
     return result
+
+
+def _contains(stems: list[str], cue: tuple[str, ...]) -> bool:
+    size = len(cue)
+    return any(tuple(stems[i : i + size]) == cue for i in range(len(stems) - size + 1))
+
+
+def _favoured_kinds(stems: list[str]) -> frozenset[Kind]:
+    """The kinds of entry the phrasing of a question points to (none when it points both ways)."""
+    restriction = any(_contains(stems, cue) for cue in _RESTRICTION_CUES)
+    symptom = any(_contains(stems, cue) for cue in _SYMPTOM_CUES)
+    if restriction == symptom:
+        return frozenset()
+    if restriction:
+        return frozenset({Kind.RESTRICTION, Kind.ADVICE})
+    return frozenset({Kind.SYMPTOM, Kind.RED_FLAG})

@@ -28,7 +28,10 @@ _HYPOTHETICAL_CUES = (
     "if i notice", "if you notice", "if i see", "if you see", "if i start", "if it start", "if i ever",
     "if i were", "what if", "in case", "how do i know", "how can i tell", "how will i know",
     "how would i know",
-    "how do you know", "how to tell", "what / look like", "what / looks like", "sign of", "signs of",
+    "how do you know", "how to tell", "how do i tell", "how do you tell", "ever", "get / once a",
+    "get / every", "get / occasionally", "get / time to time", "get / now and then", "get / a year",
+    "get / often",
+    "what / look like", "what / looks like", "sign of", "signs of",
     "symptom of", "symptoms of", "history of", "prone to", "tend to get", "usually get", "get / sometimes",
     "risk of", "risks of", "chance of", "chances of", "prevent", "avoid", "does microneedling cause",
     "can microneedling cause", "will microneedling cause", "does it cause", "can it cause", "will it cause",
@@ -143,8 +146,9 @@ class Screener:
             hit = any(_find(clause, phrase, self._vocabulary) for phrase in pattern.phrases)
             if not hit:
                 continue
+            # The companion word may stand in another clause: "swelling went down, but it came back worse".
             if pattern.with_any and not any(
-                _find(clause, extra, self._vocabulary) for extra in pattern.with_any
+                _find(other, extra, self._vocabulary) for other in clauses for extra in pattern.with_any
             ):
                 continue
             if sign.mild_tier is not None and _has_any(clause, _MILD):
