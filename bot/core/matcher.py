@@ -302,13 +302,21 @@ class Matcher:
 
     # ------------------------------------------------------------------------------------------- decision
 
+    def _confident(self, analysis: _Analysis) -> bool:
+        return (
+            bool(analysis.ranked) and analysis.ranked[0].keyword > 0 and analysis.confidence >= self.threshold
+        )
+
     def match(self, text: str) -> Match:
         """Decide which entries answer `text`: one, several (a message with several questions), or none."""
         whole = self._analyse(text)
         segment_topics: list[tuple[str, float]] = []
-        for segment in _question_segments(text):
+        for segment, context in _question_segments(text):
             analysis = self._analyse(segment)
-            if analysis.ranked and analysis.ranked[0].keyword > 0 and analysis.confidence >= self.threshold:
+            if context and not self._confident(analysis):
+                # "is that normal?" asks about what was just said: "my skin is peeling on day 4".
+                analysis = self._analyse(f"{context} {segment}")
+            if self._confident(analysis):
                 top = analysis.ranked[0].entry_id
                 if top not in (t for t, _ in segment_topics):
                     segment_topics.append((top, analysis.confidence))
@@ -362,8 +370,12 @@ def _confidence(ranked: tuple[Scored, ...]) -> float:
     return round(max(0.0, min(1.0, evidence * (1.0 - 0.5 * ratio * ratio))), 3)
 
 
-def _question_segments(text: str) -> list[str]:
-    """The parts of a message that ask something: a clause with a question cue, or one joined to it."""
+def _question_segments(text: str) -> list[tuple[str, str]]:
+    """The parts of a message that ask something, each with the statements said just before it.
+
+    A part asks when it has a question cue or a question mark, or is joined to a part that asks ("can I wear
+    makeup and go to the gym"). A single-part message has no segments: the whole message is the question.
+    """
     pieces: list[tuple[str, bool]] = []
     start = 0
     for found in _SEGMENT_SPLIT.finditer(text):
@@ -374,6 +386,7 @@ def _question_segments(text: str) -> list[str]:
     if len(pieces) < 2:
         return []
     result = []
+    context: list[str] = []
     previous_question = False
     for part, ends_with_question_mark in pieces:
         words = tokens(part)
@@ -388,20 +401,26 @@ def _question_segments(text: str) -> list[str]:
         )
         continues = previous_question and words[0] not in _SUBJECTS
         if asks or continues:
-            result.append(part)
+            result.append((part, " ".join(context)))
+            context = []
+        else:
+            context.append(part)
         previous_question = asks or continues
     return result
 
 
-def _contains(stems: list[str], cue: tuple[str, ...]) -> bool:
+def _contains(stems: list[str], present: set[str], cue: tuple[str, ...]) -> bool:
+    if not present.issuperset(cue):
+        return False
     size = len(cue)
     return any(tuple(stems[i : i + size]) == cue for i in range(len(stems) - size + 1))
 
 
 def _favoured_kinds(stems: list[str]) -> frozenset[Kind]:
     """The kinds of entry the phrasing of a question points to (none when it points both ways)."""
-    restriction = any(_contains(stems, cue) for cue in _RESTRICTION_CUES)
-    symptom = any(_contains(stems, cue) for cue in _SYMPTOM_CUES)
+    present = set(stems)
+    restriction = any(_contains(stems, present, cue) for cue in _RESTRICTION_CUES)
+    symptom = any(_contains(stems, present, cue) for cue in _SYMPTOM_CUES)
     if restriction == symptom:
         return frozenset()
     if restriction:
