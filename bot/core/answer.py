@@ -155,13 +155,11 @@ class Engine:
             procedure,
             day,
             treated_on,
-            match.entry_id,
-            match.topics,
-            match.topics,
-            match.confidence,
-            None,
-            None,
-            note,
+            topic=match.entry_id,
+            topics=match.topics,
+            answer_ids=match.topics,
+            confidence=match.confidence,
+            note=note,
         )
 
     def _bare(self, question: str, day: int | None, text: str) -> Answer:
@@ -206,19 +204,18 @@ class Engine:
         ]
         others = tuple(e.id for e in candidates if e.kind in kinds)[:MAX_TOPICS]
         topics = tuple(dict.fromkeys(t for t in (topic, *others) if t))[:MAX_TOPICS]
-        confidence = max(match.confidence, 0.9)
         return self._reply(
             question,
             procedure,
             day,
             treated_on,
-            topic,
-            topics,
-            others,
-            confidence,
-            screening.tier,
-            safety,
-            note,
+            topic=topic,
+            topics=topics,
+            answer_ids=others,
+            confidence=max(match.confidence, 0.9),
+            note=note,
+            urgency=screening.tier,
+            safety=safety,
         )
 
     def _reply(
@@ -227,14 +224,16 @@ class Engine:
         procedure: Procedure,
         day: int | None,
         treated_on: date | None,
+        *,
         topic: str | None,
         topics: tuple[str, ...],
         answer_ids: tuple[str, ...],
         confidence: float,
-        urgency: Tier | None,
-        safety: str | None,
         note: str | None,
+        urgency: Tier | None = None,
+        safety: str | None = None,
     ) -> Answer:
+        """Compose the answer texts for `answer_ids` (restriction verdicts included) around a safety reply."""
         sections: list[str] = []
         verdicts: list[Verdict] = []
         words = self.matchers[procedure.id].stems(question)
