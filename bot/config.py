@@ -6,15 +6,19 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import time
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.core.answer import Clinic
+from bot.core.hours import WEEKDAYS, OpeningHours, OpeningSpan
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 DEFAULT_DB = "./aftercare.db"
 TOKEN_PATTERN = re.compile(r"\d{3,}:[A-Za-z0-9_-]{20,}")
 USERNAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]{3,31}")
+DEFAULT_CLINIC_HOURS = "Mon-Fri 09:00-18:00"
+_HOURS_PART = re.compile(r"([A-Za-z]{3})(?:-([A-Za-z]{3}))?\s+(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})")
 
 
 class ConfigError(Exception):
@@ -34,6 +38,9 @@ class Config:
     link_secret: str | None = None
     clinic: Clinic = field(default_factory=Clinic)
     staff_chat_id: int | None = None
+    staff_ids: frozenset[int] = frozenset()
+    clinic_hours: OpeningHours = field(default_factory=lambda: parse_clinic_hours(DEFAULT_CLINIC_HOURS))
+    alert_repeat_minutes: int = 15
     invite_days: int = 14
     question_retention_days: int = 30
 
@@ -59,6 +66,39 @@ def check_token(token: str | None) -> str:
     if not TOKEN_PATTERN.fullmatch(token.strip()):
         raise ConfigError("TELEGRAM_BOT_TOKEN is malformed (expected something like 123456:ABC-DEF...)")
     return token.strip()
+
+
+def parse_clinic_hours(text: str, timezone: str = "UTC") -> OpeningHours:
+    """`Mon-Fri 09:00-18:00, Sat 10:00-13:00` (parts separated by commas or semicolons), else ConfigError."""
+    spans: list[OpeningSpan] = []
+    for part in (p.strip() for p in re.split(r"[,;]", text) if p.strip()):
+        found = _HOURS_PART.fullmatch(part)
+        first = found.group(1).lower() if found else ""
+        last = (found.group(2) or found.group(1)).lower() if found else ""
+        if found is None or first not in WEEKDAYS or last not in WEEKDAYS:
+            raise ConfigError(
+                f"AFTERCARE_CLINIC_HOURS: cannot read '{part}' (write e.g. Mon-Fri 09:00-18:00)"
+            )
+        h1, m1, h2, m2 = (int(found.group(i)) for i in range(3, 7))
+        if not (0 <= h1 <= 23 and 0 <= h2 <= 24 and m1 < 60 and m2 < 60) or (h1, m1) >= (h2, m2):
+            raise ConfigError(f"AFTERCARE_CLINIC_HOURS: '{part}' must open before it closes, within a day")
+        opens, closes = time(h1, m1), time.max if h2 == 24 else time(h2, m2)
+        start, end = WEEKDAYS.index(first), WEEKDAYS.index(last)
+        days = range(start, end + 1) if start <= end else [*range(start, 7), *range(0, end + 1)]
+        spans.extend(OpeningSpan(day, opens, closes) for day in days)
+    return OpeningHours(tuple(spans), timezone, text.strip())
+
+
+def parse_ids(name: str, text: str | None) -> frozenset[int]:
+    """Comma- or space-separated numeric Telegram user ids (usernames are refused)."""
+    ids: set[int] = set()
+    for item in re.split(r"[,\s]+", text or ""):
+        if not item:
+            continue
+        if not re.fullmatch(r"-?\d+", item):
+            raise ConfigError(f"{name} lists numeric Telegram user ids, not '{item}'")
+        ids.add(int(item))
+    return frozenset(ids)
 
 
 def _int(name: str, value: str | None, default: int | None) -> int | None:
@@ -92,6 +132,9 @@ def load_config(
         phone=env.get("AFTERCARE_CLINIC_PHONE", defaults.phone),
         emergency_number=env.get("AFTERCARE_EMERGENCY_NUMBER", defaults.emergency_number),
     )
+    repeat = _int("AFTERCARE_ALERT_REPEAT_MINUTES", env.get("AFTERCARE_ALERT_REPEAT_MINUTES"), 15) or 15
+    if not 1 <= repeat <= 24 * 60:
+        raise ConfigError("AFTERCARE_ALERT_REPEAT_MINUTES must be between 1 and 1440")
     invite_days = _int("AFTERCARE_INVITE_DAYS", env.get("AFTERCARE_INVITE_DAYS"), 14) or 14
     if not 1 <= invite_days <= 90:
         raise ConfigError("AFTERCARE_INVITE_DAYS must be between 1 and 90")
@@ -105,5 +148,8 @@ def load_config(
         link_secret=env.get("AFTERCARE_LINK_SECRET"),
         clinic=clinic,
         staff_chat_id=_int("AFTERCARE_STAFF_CHAT_ID", env.get("AFTERCARE_STAFF_CHAT_ID"), None),
+        staff_ids=parse_ids("AFTERCARE_STAFF_IDS", env.get("AFTERCARE_STAFF_IDS")),
+        clinic_hours=parse_clinic_hours(env.get("AFTERCARE_CLINIC_HOURS", DEFAULT_CLINIC_HOURS), timezone),
+        alert_repeat_minutes=repeat,
         invite_days=invite_days,
     )

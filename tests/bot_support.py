@@ -82,8 +82,18 @@ class Bot:
         )
 
     async def replies(self, chat_id: int, count: int = 1, timeout: float = 5.0) -> list[Call]:
-        """Wait for `count` messages to `chat_id` (in total) and return them."""
-        return await self.server.wait_for_messages_async(chat_id, count, timeout)
+        """Wait for `count` messages to `chat_id` (in total) and for the handlers to finish; return them."""
+        sent = await self.server.wait_for_messages_async(chat_id, count, timeout)
+        await self.settled()
+        return sent
+
+    async def settled(self, timeout: float = 5.0) -> None:
+        """Wait until no update is queued or being handled (work after a reply, e.g. the question log)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while self.app.update_queue.qsize() or self.app.update_processor.current_concurrent_updates:
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError("updates still being handled")
+            await asyncio.sleep(0.002)
 
     async def say(self, chat_id: int, text: str, expect: int = 1, **kwargs: Any) -> list[Call]:
         """Send `text` from `chat_id` and return the `expect` new replies."""

@@ -34,6 +34,27 @@ KNOWN_PLACEHOLDERS = frozenset(
         "subjects",
         "previous_day",
         "tomorrow_day",
+        # staff chat and handoff texts
+        "number",
+        "text",
+        "tier",
+        "option",
+        "answers",
+        "staff",
+        "where",
+        "url",
+        "until",
+        "answer",
+        "minutes",
+        "enrolled",
+        "answered",
+        "abstained",
+        "warning_signs",
+        "rate",
+        "alerts",
+        "acknowledged",
+        "problems",
+        "hours",
     }
 )
 

@@ -26,14 +26,22 @@ class Conversation:
         return self.deps.engine.procedures[0]
 
     async def ask(self, chat_id: int, text: str) -> Reply:
-        """The answer for the patient's day and procedure (day unknown if not enrolled); logs it."""
+        """The answer for the patient's day and procedure (day unknown if not enrolled), logged."""
+        reply = await self.answer(chat_id, text)
+        await self.log(reply, text)
+        return reply
+
+    async def answer(self, chat_id: int, text: str) -> Reply:
+        """The answer for the patient's day and procedure, not logged yet (see `log`)."""
         patient = await patient_lookup.find(self.deps, chat_id)
         if patient is None:
-            answer = self.deps.engine.answer(text, self.default_procedure())
-        else:
-            answer = self.deps.engine.answer(text, patient.procedure_id, patient.day, patient.treated_on)
-        await self._log(chat_id, patient, answer, text)
+            return Reply(self.deps.engine.answer(text, self.default_procedure()), patient)
+        answer = self.deps.engine.answer(text, patient.procedure_id, patient.day, patient.treated_on)
         return Reply(answer, patient)
+
+    async def log(self, reply: Reply, text: str | None) -> None:
+        """Record the question in the log (after the reply went out, to keep replies fast)."""
+        await self._log(reply.patient.chat_id if reply.patient else 0, reply.patient, reply.answer, text)
 
     async def pick(self, chat_id: int, entry_id: str) -> Reply | None:
         """The answer of a "Did you mean" suggestion; None when the entry no longer exists."""

@@ -30,6 +30,7 @@ class Reply:
 
     answer: Answer
     patient: PatientView | None
+    clinic_open: bool = True  # False: a warning-sign reply also says the clinic is closed now
 
 
 class RedeemStatus(StrEnum):

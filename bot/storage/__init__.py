@@ -25,7 +25,7 @@ BUSY_TIMEOUT_MS = 5000
 
 def _migration_modules() -> list[Callable[[Database], None]]:
     # Imported here so that each submodule can import `Store` for type hints without a cycle.
-    from bot.storage import checkin_log, invites, outbox, patients, questions, settings, updates
+    from bot.storage import alerts, checkin_log, invites, outbox, patients, questions, settings, updates
 
     modules: list[Callable[[Database], None]] = [
         patients.migrate,
@@ -35,6 +35,7 @@ def _migration_modules() -> list[Callable[[Database], None]]:
         settings.migrate,
         outbox.migrate,
         checkin_log.migrate,
+        alerts.migrate,
     ]
     return modules
 

@@ -163,10 +163,11 @@ class PatientHandlers:
         awaiting = _chat_data(context).get(AWAITING_DATE)
         if isinstance(awaiting, str) and await self._typed_date(update, context, awaiting, text):
             return
-        with contextlib.suppress(TelegramError):
-            await message.chat.send_action(ChatAction.TYPING)
-        reply = await self.services.conversation.ask(chat_id, text)
+        typing = asyncio.create_task(_typing(message))  # shown while the answer is being made
+        reply = await self.services.conversation.answer(chat_id, text)
+        await typing
         await send(message, self.render.reply(reply))
+        await self.services.conversation.log(reply, text)
 
     async def _typed_date(
         self, update: Update, context: ContextTypes.DEFAULT_TYPE, procedure: str, text: str
@@ -295,6 +296,11 @@ class PatientHandlers:
         if query is not None:
             with contextlib.suppress(BadRequest, NetworkError):
                 await query.answer(self.render.text("stale_button")[:200])
+
+
+async def _typing(message: Message) -> None:
+    with contextlib.suppress(TelegramError):
+        await message.chat.send_action(ChatAction.TYPING)
 
 
 def _message(update: Update) -> Message:

@@ -1,0 +1,45 @@
+"""Grouping similar questions (for /unanswered and `aftercare kb suggest`): greedy fuzzy clustering."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process, utils
+
+SIMILAR = 72.0
+"""token_sort_ratio (0-100) from which two questions count as the same question."""
+
+
+@dataclass
+class Group:
+    """Questions that say the same thing; `example` is the first one seen."""
+
+    example: str
+    texts: list[str] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        """How many times it was asked."""
+        return len(self.texts)
+
+
+def group_questions(texts: Iterable[str], cutoff: float = SIMILAR) -> list[Group]:
+    """Cluster `texts` by word-order-insensitive similarity; biggest groups first, then first seen."""
+    groups: list[Group] = []
+    keys: list[str] = []
+    for text in texts:
+        clean = " ".join(text.split())
+        if not clean:
+            continue
+        key = utils.default_process(clean)
+        best = (
+            process.extractOne(key, keys, scorer=fuzz.token_sort_ratio, score_cutoff=cutoff) if keys else None
+        )
+        if best is None:
+            groups.append(Group(clean, [clean]))
+            keys.append(key)
+        else:
+            groups[best[2]].texts.append(clean)
+    order = {id(g): i for i, g in enumerate(groups)}
+    return sorted(groups, key=lambda g: (-g.count, order[id(g)]))

@@ -1,0 +1,103 @@
+"""Read-only queries behind the staff commands /patients and /stats."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlite_utils import Database
+
+
+@dataclass(frozen=True)
+class PatientRow:
+    """An active patient: their latest treatment and their last check-in answer."""
+
+    patient_id: int
+    chat_id: int
+    name: str | None
+    timezone: str
+    procedure: str
+    treated_on: date
+    last_option: str | None
+    last_step_day: int | None
+    unreachable: bool
+
+
+def active_patients(db: Database, treated_since: date, limit: int = 50) -> list[PatientRow]:
+    """Patients whose latest treatment is on or after `treated_since`, most recent treatment first."""
+    rows = db.conn.execute(
+        """
+        SELECT p.id, p.chat_id, p.name, p.timezone, t.procedure, t.treated_on,
+               (SELECT r.option FROM checkin_responses r WHERE r.patient_id = p.id
+                ORDER BY r.answered_at DESC, r.id DESC LIMIT 1),
+               (SELECT r.step_day FROM checkin_responses r WHERE r.patient_id = p.id
+                ORDER BY r.answered_at DESC, r.id DESC LIMIT 1),
+               p.unreachable
+        FROM patients p
+        JOIN treatments t ON t.id = (
+            SELECT id FROM treatments WHERE patient_id = p.id ORDER BY treated_on DESC, id DESC LIMIT 1)
+        WHERE t.treated_on >= ?
+        ORDER BY t.treated_on DESC, p.id
+        LIMIT ?
+        """,
+        (treated_since.isoformat(), limit),
+    ).fetchall()
+    return [
+        PatientRow(
+            int(r[0]),
+            int(r[1]),
+            r[2],
+            str(r[3]),
+            str(r[4]),
+            date.fromisoformat(str(r[5])),
+            r[6],
+            r[7],
+            bool(r[8]),
+        )
+        for r in rows
+    ]
+
+
+@dataclass(frozen=True)
+class Counts:
+    """What happened since a moment (UTC ISO)."""
+
+    enrolled: int
+    answered: int
+    abstained: int
+    warning_signs: int
+    checkins_sent: int
+    checkins_answered: int
+
+
+def counts_since(db: Database, since: str) -> Counts:
+    """Enrollments, questions (answered, abstained, warning signs) and check-ins since `since`."""
+
+    def one(sql: str) -> int:
+        return int(db.conn.execute(sql, (since,)).fetchone()[0] or 0)
+
+    return Counts(
+        enrolled=one("SELECT COUNT(DISTINCT patient_id) FROM treatments WHERE created_at >= ?"),
+        answered=one("SELECT COUNT(*) FROM question_log WHERE asked_at >= ? AND topic IS NOT NULL"),
+        abstained=one(
+            "SELECT COUNT(*) FROM question_log WHERE asked_at >= ? AND topic IS NULL AND urgency IS NULL"
+        ),
+        warning_signs=one("SELECT COUNT(*) FROM question_log WHERE asked_at >= ? AND urgency IS NOT NULL"),
+        checkins_sent=one(
+            "SELECT COUNT(*) FROM outbox WHERE kind = 'checkin' AND state = 'sent' AND sent_at >= ?"
+        ),
+        checkins_answered=one(
+            "SELECT COUNT(*) FROM outbox o JOIN checkin_responses r ON r.outbox_id = o.id "
+            "WHERE o.kind = 'checkin' AND o.state = 'sent' AND o.sent_at >= ?"
+        ),
+    )
+
+
+def unanswered_since(db: Database, since: str, limit: int = 2000) -> list[tuple[str, str]]:
+    """Kept texts of questions the bot could not answer since `since`: (procedure, text), newest first."""
+    rows = db.conn.execute(
+        "SELECT procedure, text FROM question_log WHERE text IS NOT NULL AND asked_at >= ? "
+        "ORDER BY asked_at DESC LIMIT ?",
+        (since, limit),
+    ).fetchall()
+    return [(str(p), str(t)) for p, t in rows]
