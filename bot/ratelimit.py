@@ -24,14 +24,15 @@ class RateLimiter:
         overall: int = 30,
         period: float = 1.0,
         per_chat_interval: float = 1.0,
-        margin: float = 0.04,
+        margin: float = 0.05,
+        chat_margin: float = 0.25,
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.overall = overall
         self.window = period + margin
         self.gap = self.window / overall
-        self.chat_gap = per_chat_interval + margin
+        self.chat_gap = per_chat_interval + chat_margin
         self.clock = clock
         self.sleep = sleep
         self._sent: deque[float] = deque()
@@ -60,6 +61,7 @@ class RateLimiter:
             await self.sleep(start - now)
         # Stage 2, shared and in order: the overall window, the even spacing and any pause.
         async with self._lock:
+            slept = False
             while True:
                 now = self.clock()
                 ready = max(
@@ -72,8 +74,12 @@ class RateLimiter:
                 if ready <= now:
                     break
                 await self.sleep(ready - now)
-            self._record(chat_id, now)
-            return now
+                slept = True
+            # Slots are booked on the ideal timeline (the time we slept until), so the loop's wake-up lag
+            # does not slow the rate down; the margin covers that lag.
+            slot = ready if slept else now
+            self._record(chat_id, slot)
+            return slot
 
     def _record(self, chat_id: Hashable, now: float) -> None:
         self._sent.append(now)

@@ -147,7 +147,7 @@ class DispatchReport:
 class DispatchPolicy:
     """Tunables of the dispatcher."""
 
-    concurrency: int = 8
+    concurrency: int = 6
     batch: int = 30
     inline_retries: int = 3
     backoff: tuple[float, ...] = (0.5, 1.0, 2.0)
@@ -234,7 +234,10 @@ class Dispatcher:
         return planned
 
     async def run_once(self) -> DispatchReport:
-        """Send everything due now, batch by batch; returns at once if a pass is already running."""
+        """Send everything due now; returns at once if a pass is already running.
+
+        Workers take claimed rows from a queue; a new batch is claimed when the queue runs low, so sending
+        never stalls at a batch boundary (and at most about one batch is `sending` but not yet attempted)."""
         report = DispatchReport()
         if self._running.locked():
             return report
@@ -242,17 +245,30 @@ class Dispatcher:
             if not self._recovered:
                 await self.recover()
             await self.plan_new()
-            gate = asyncio.Semaphore(self.policy.concurrency)
+            queue: asyncio.Queue[OutboxRow | None] = asyncio.Queue()
+            low = asyncio.Event()
+            watermark = max(1, self.policy.batch // 2)
 
-            async def one(row: OutboxRow) -> None:
-                async with gate:
+            async def worker() -> None:
+                while (row := await queue.get()) is not None:
+                    if queue.qsize() <= watermark:
+                        low.set()
                     await self._deliver(row, report)
 
-            while True:
-                rows = await self.store.run(outbox.claim_due, self.clock(), self.policy.batch, self.judge)
-                if not rows:
-                    break
-                await asyncio.gather(*(one(r) for r in rows))
+            workers = [asyncio.create_task(worker()) for _ in range(self.policy.concurrency)]
+            try:
+                while rows := await self.store.run(
+                    outbox.claim_due, self.clock(), self.policy.batch, self.judge
+                ):
+                    for row in rows:
+                        queue.put_nowait(row)
+                    while queue.qsize() > watermark:
+                        low.clear()
+                        await low.wait()
+            finally:
+                for _ in workers:
+                    queue.put_nowait(None)
+                await asyncio.gather(*workers)
         return report
 
     async def _deliver(self, row: OutboxRow, report: DispatchReport) -> None:

@@ -32,7 +32,7 @@ log = logging.getLogger("aftercare")
 
 # ---------------------------------------------------------------------------------------------------------
 # FEATURE MODULES: each has `register(application, ctx)`. The check-in scheduler adds "bot.telegram.checkins".
-FEATURE_MODULES: tuple[str, ...] = ()
+FEATURE_MODULES: tuple[str, ...] = ("bot.telegram.checkins",)
 # ---------------------------------------------------------------------------------------------------------
 
 CTX_KEY = "aftercare"

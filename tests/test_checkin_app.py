@@ -1,0 +1,102 @@
+"""Check-ins inside the real aftercare Application (`build_application` with the check-in feature module):
+a patient enrolls through an invite link, gets the day-3 check-in from the JobQueue-driven dispatcher, and
+their button press is stored once. /mute stops check-ins, /forget removes every outbox row."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from bot.scheduler import Dispatcher
+from bot.telegram.checkins import DISPATCHER_KEY
+from tests.bot_support import Bot, FakeClock, start_bot, stop_bot
+from tests.checkin_support import shipped_engine
+from tests.fakebotapi import FakeBotAPI
+
+FEATURE = "bot.telegram.checkins"
+
+
+@pytest.fixture(autouse=True)
+def _timedelta_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+    monkeypatch.delenv("AFTERCARE_CHECKIN_TIME", raising=False)
+    monkeypatch.delenv("AFTERCARE_QUIET_HOURS", raising=False)
+
+
+@pytest.fixture
+def server() -> Iterator[FakeBotAPI]:
+    with FakeBotAPI() as srv:
+        yield srv
+
+
+@pytest_asyncio.fixture
+async def bot(server: FakeBotAPI, tmp_path: Path) -> AsyncIterator[Bot]:
+    clock = FakeClock(datetime(2026, 11, 23, 9, 58, tzinfo=UTC))
+    running = await start_bot(server, shipped_engine(), tmp_path / "bot.db", clock, features=(FEATURE,))
+    try:
+        yield running
+    finally:
+        await stop_bot(running)
+    assert running.errors == []
+
+
+async def wake(bot: Bot) -> None:
+    """What the repeating job does every 30 seconds, now: run one dispatch pass."""
+    dispatcher: Dispatcher = bot.app.bot_data[DISPATCHER_KEY]
+    while dispatcher.busy:  # the job's own pass, started when the application started
+        await bot.quiet(0.01)
+    await dispatcher.run_once()
+
+
+def checkins(bot: Bot, chat_id: int) -> list[str]:
+    return [
+        c.text or ""
+        for c in bot.server.sent_messages(chat_id)
+        if c.reply_markup and "ci:" in str(c.reply_markup)
+    ]
+
+
+async def test_enrolled_patient_gets_the_day_three_checkin_and_answers(bot: Bot) -> None:
+    assert bot.app.job_queue is not None
+    assert [j.name for j in bot.app.job_queue.jobs()].count("checkin-dispatcher") == 1
+    bot.server.push_command(301, "/start", args=bot.invite(days_ago=3).payload)
+    await bot.replies(301, 1)
+    await wake(bot)
+    assert checkins(bot, 301) == []  # 09:58: not yet
+    bot.clock.advance(minutes=2, seconds=10)
+    await wake(bot)
+    [text] = checkins(bot, 301)
+    assert text.startswith("Day 3: how are you getting on?")
+    checkin = next(c for c in bot.server.sent_messages(301) if c.text == text)
+    data = {b["text"]: b["callback_data"] for row in checkin.reply_markup["inline_keyboard"] for b in row}
+    before = len(bot.server.sent_messages(301))
+    bot.server.push_callback(301, data["All good"], message_id=checkin.message_id)
+    bot.server.push_callback(301, data["A bit worried"], message_id=checkin.message_id)
+    await bot.replies(301, before + 1)
+    await bot.quiet()
+    assert bot.rows("SELECT option FROM checkin_responses") == [("all_good",)]
+    assert len(bot.server.sent_messages(301)) == before + 1
+    await wake(bot)
+    assert len(checkins(bot, 301)) == 1  # sent exactly once
+
+
+async def test_mute_and_forget_reach_the_outbox(bot: Bot) -> None:
+    bot.server.push_command(302, "/start", args=bot.invite(days_ago=3).payload)
+    await bot.replies(302, 1)
+    await bot.say(302, "/mute")
+    await wake(bot)
+    bot.clock.advance(minutes=3)
+    await wake(bot)
+    assert checkins(bot, 302) == []
+    assert ("skipped", "muted") in bot.rows("SELECT state, last_error FROM outbox WHERE step_day = 3")
+    await bot.say(302, "/forget")
+    forget_yes = bot.server.sent_messages(302)[-1]
+    yes = forget_yes.reply_markup["inline_keyboard"][0][0]["callback_data"]
+    bot.server.push_callback(302, yes, message_id=forget_yes.message_id)
+    await bot.quiet(0.5)
+    assert bot.rows("SELECT COUNT(*) FROM patients") == [(0,)]
+    assert bot.rows("SELECT COUNT(*) FROM outbox") == [(0,)]
