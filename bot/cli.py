@@ -173,7 +173,10 @@ def _config(require_token: bool, overrides: dict[str, str | None]) -> Config:
 
 def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     """Run the Telegram bot with long polling until SIGTERM or Ctrl-C."""
-    config = _config(True, {"AFTERCARE_DB": args.db, "AFTERCARE_API_URL": args.api_url})
+    config = _config(
+        True,
+        {"AFTERCARE_DB": args.db, "AFTERCARE_API_URL": args.api_url, "AFTERCARE_KNOWLEDGE": args.knowledge},
+    )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logsafe.install([config.token, config.link_secret or ""])
     lock = InstanceLock(config.lock_path)

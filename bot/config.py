@@ -41,6 +41,7 @@ class Config:
     staff_ids: frozenset[int] = frozenset()
     clinic_hours: OpeningHours = field(default_factory=lambda: parse_clinic_hours(DEFAULT_CLINIC_HOURS))
     alert_repeat_minutes: int = 15
+    knowledge_dir: Path | None = None  # AFTERCARE_KNOWLEDGE (else the shipped knowledge base)
     invite_days: int = 14
     question_retention_days: int = 30
 
@@ -151,5 +152,6 @@ def load_config(
         staff_ids=parse_ids("AFTERCARE_STAFF_IDS", env.get("AFTERCARE_STAFF_IDS")),
         clinic_hours=parse_clinic_hours(env.get("AFTERCARE_CLINIC_HOURS", DEFAULT_CLINIC_HOURS), timezone),
         alert_repeat_minutes=repeat,
+        knowledge_dir=Path(env["AFTERCARE_KNOWLEDGE"]) if env.get("AFTERCARE_KNOWLEDGE") else None,
         invite_days=invite_days,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -75,13 +76,21 @@ class Alerts:
 
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
+        self.listeners: list[Callable[[], None]] = []  # told when alert messages were queued
+
+    def _queued(self) -> None:
+        for listener in self.listeners:
+            listener()
 
     async def from_message(self, reply: Reply, chat_id: int, text: str) -> int | None:
         """Raise an alert for a message with a warning sign (not again while one as urgent is open)."""
         tier = reply.answer.urgency
         if tier is None:
             return None
-        return await self.deps.store.run(self._raise_for_message, chat_id, tier, text[:MAX_WORDS])
+        alert_id = await self.deps.store.run(self._raise_for_message, chat_id, tier, text[:MAX_WORDS])
+        if alert_id is not None:
+            self._queued()
+        return alert_id
 
     def _raise_for_message(self, db: Database, chat_id: int, tier: Tier, words: str) -> int | None:
         as_urgent = tuple(t.value for t in Tier if t.rank <= tier.rank)
@@ -124,7 +133,10 @@ class Alerts:
 
     async def sync_escalations(self) -> list[int]:
         """Raise an alert for each check-in escalation (and each rise of its tier) not alerted yet."""
-        return await self.deps.store.run(self._sync)
+        raised = await self.deps.store.run(self._sync)
+        if raised:
+            self._queued()
+        return raised
 
     def _sync(self, db: Database) -> list[int]:
         since = self.deps.clock() - ESCALATION_WINDOW

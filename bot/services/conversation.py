@@ -7,6 +7,7 @@ from itertools import groupby
 from sqlite_utils import Database
 
 from bot.core.answer import Answer
+from bot.core.hours import is_open
 from bot.core.picked import answer_entry
 from bot.core.recovery import milestones, status_on
 from bot.services import patients as patient_lookup
@@ -35,9 +36,14 @@ class Conversation:
         """The answer for the patient's day and procedure, not logged yet (see `log`)."""
         patient = await patient_lookup.find(self.deps, chat_id)
         if patient is None:
-            return Reply(self.deps.engine.answer(text, self.default_procedure()), patient)
+            return Reply(self.deps.engine.answer(text, self.default_procedure()), patient, self.clinic_open())
         answer = self.deps.engine.answer(text, patient.procedure_id, patient.day, patient.treated_on)
-        return Reply(answer, patient)
+        return Reply(answer, patient, self.clinic_open())
+
+    def clinic_open(self) -> bool:
+        """Whether the clinic is open now (always, when no opening hours are configured)."""
+        hours = self.deps.settings.clinic_hours
+        return hours is None or is_open(hours, self.deps.clock())
 
     async def log(self, reply: Reply, text: str | None) -> None:
         """Record the question in the log (after the reply went out, to keep replies fast)."""

@@ -32,10 +32,12 @@ log = logging.getLogger("aftercare")
 
 # ---------------------------------------------------------------------------------------------------------
 # FEATURE MODULES: each has `register(application, ctx)`. The check-in scheduler adds "bot.telegram.checkins".
-FEATURE_MODULES: tuple[str, ...] = ("bot.telegram.checkins",)
+FEATURE_MODULES: tuple[str, ...] = ("bot.telegram.checkins", "bot.telegram.staff", "bot.telegram.knowledge")
 # ---------------------------------------------------------------------------------------------------------
 
 CTX_KEY = "aftercare"
+CLAIM_GROUP = -2  # the update-id claimer runs first; group -1 is free for features that must see updates
+# before the patient handlers (the staff handoff takes a patient's messages while a person answers them)
 MAX_CONCURRENT_UPDATES = 8
 # httpcore scans every pooled connection (with syscalls) on each request: a small pool is much faster than
 # PTB's default of 256 under load, and plenty for one bot's traffic.
@@ -73,13 +75,16 @@ def build_application(
         .build()
     )
     renderer = Renderer(
-        services.deps.engine.kb, config.clinic, services.deps.settings.question_retention_days
+        services.deps.engine.kb,
+        config.clinic,
+        services.deps.settings.question_retention_days,
+        config.clinic_hours.text,
     )
     messenger = TelegramMessenger(application.bot, on_blocked=services.privacy.mark_unreachable)
     ctx = BotContext(config, services, renderer, messenger, commands=renderer.commands())
     application.bot_data[CTX_KEY] = ctx
 
-    application.add_handler(TypeHandler(Update, claimer(services.privacy)), group=-1)
+    application.add_handler(TypeHandler(Update, claimer(services.privacy)), group=CLAIM_GROUP)
     patient = PatientHandlers(ctx)
     patient.register(application)
     for name in features:

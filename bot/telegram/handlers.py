@@ -167,6 +167,8 @@ class PatientHandlers:
         reply = await self.services.conversation.answer(chat_id, text)
         await typing
         await send(message, self.render.reply(reply))
+        if reply.answer.urgency is not None:  # staff are alerted once the patient has the safety reply
+            await self.services.alerts.from_message(reply, chat_id, text)
         await self.services.conversation.log(reply, text)
 
     async def _typed_date(

@@ -81,10 +81,11 @@ def split(text: str, limit: int = MAX_TEXT) -> list[str]:
 class Renderer:
     """Builds every message the bot sends, from the knowledge base's wording."""
 
-    def __init__(self, kb: KnowledgeBase, clinic: Clinic, retention_days: int = 30) -> None:
-        self.kb = kb
+    def __init__(self, kb: KnowledgeBase, clinic: Clinic, retention_days: int = 30, hours: str = "") -> None:
+        self.kb = kb  # replaced when the knowledge base is reloaded
         self.clinic = clinic
         self.retention_days = retention_days
+        self.hours = hours  # the clinic's opening hours as configured, for out-of-hours replies
 
     def text(self, key: str, **values: object) -> str:
         """The text `bot.<key>` with the clinic's details and `values` filled in."""
@@ -146,6 +147,8 @@ class Renderer:
         out: list[Outgoing] = []
         if answer.safety:
             out.extend(Outgoing(chunk) for chunk in split(answer.safety))
+            if answer.urgency is not None and not reply.clinic_open:
+                out.append(Outgoing(self.text(f"closed_now.{answer.urgency.value}", hours=self.hours)))
         body = [p for p in (*answer.sections, answer.prompt) if p]
         if reply.patient is None and not answer.red_flag:
             body.append(self.text("not_enrolled"))

@@ -1,0 +1,387 @@
+"""The clinic's side end to end: the real Application (all feature modules) over HTTP against the fake Bot
+API, a staff group, a controlled clock. Alerts, their acknowledgement and repeat, staff-only commands, the
+human handoff for two patients at once, and a knowledge-base edit that is refused."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from bot.config import parse_clinic_hours
+from bot.knowledge_source import load_engine
+from bot.scheduler import Dispatcher
+from bot.storage import checkin_log
+from bot.telegram.app import FEATURE_MODULES
+from bot.telegram.checkins import DISPATCHER_KEY
+from bot.telegram.knowledge import WATCHER_KEY, Reloader
+from tests.bot_support import CLINIC, Bot, FakeClock, start_bot, stop_bot
+from tests.fakebotapi import Call, FakeBotAPI
+
+ROOT = Path(__file__).resolve().parent.parent
+STAFF_CHAT = -100500
+STAFF = 900  # Sam, on the staff list
+OTHER_MEMBER = 901  # in the staff group, not on the list
+MONDAY_NOON = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+    monkeypatch.delenv("AFTERCARE_CHECKIN_TIME", raising=False)
+    monkeypatch.delenv("AFTERCARE_QUIET_HOURS", raising=False)
+
+
+@pytest.fixture
+def server() -> Iterator[FakeBotAPI]:
+    with FakeBotAPI() as srv:
+        yield srv
+
+
+@pytest.fixture
+def knowledge(tmp_path: Path) -> Path:
+    folder = tmp_path / "knowledge"
+    shutil.copytree(ROOT / "knowledge", folder)
+    return folder
+
+
+async def _start(server: FakeBotAPI, tmp_path: Path, knowledge: Path, clock: FakeClock) -> Bot:
+    return await start_bot(
+        server,
+        load_engine(knowledge, CLINIC),
+        tmp_path / "bot.db",
+        clock,
+        features=FEATURE_MODULES,
+        staff_chat_id=STAFF_CHAT,
+        staff_ids=frozenset({STAFF}),
+        knowledge_dir=knowledge,
+        clinic_hours=parse_clinic_hours("Mon-Fri 09:00-18:00", "UTC"),
+    )
+
+
+@pytest_asyncio.fixture
+async def bot(server: FakeBotAPI, tmp_path: Path, knowledge: Path) -> AsyncIterator[Bot]:
+    running = await _start(server, tmp_path, knowledge, FakeClock(MONDAY_NOON))
+    try:
+        yield running
+    finally:
+        await stop_bot(running)
+    assert running.errors == []
+
+
+def buttons(call: Call) -> dict[str, str]:
+    markup = call.reply_markup or {}
+    return {b["text"]: b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row}
+
+
+def staff_messages(bot: Bot) -> list[Call]:
+    return bot.server.sent_messages(STAFF_CHAT)
+
+
+async def enroll(bot: Bot, chat: int, name: str | None, days_ago: int = 3) -> None:
+    before = len(bot.server.sent_messages(chat))
+    bot.server.push_command(chat, "/start", args=bot.invite(days_ago=days_ago, name=name).payload)
+    await bot.replies(chat, before + 1)
+
+
+async def staff_count(bot: Bot, count: int, timeout: float = 5.0) -> list[Call]:
+    return await bot.server.wait_for_messages_async(STAFF_CHAT, count, timeout)
+
+
+async def dispatch(bot: Bot) -> None:
+    """One dispatcher pass now (what the 30-second job does)."""
+    dispatcher: Dispatcher = bot.app.bot_data[DISPATCHER_KEY]
+    while dispatcher.busy:
+        await bot.quiet(0.01)
+    await dispatcher.run_once()
+
+
+async def raise_alert(bot: Bot, chat: int, words: str = "my throat is closing up") -> Call:
+    before = len(staff_messages(bot))
+    replies = await bot.say(chat, words)
+    assert replies[0].text and "999" in replies[0].text  # the tier's safety reply comes first
+    [alert] = (await staff_count(bot, before + 1))[before:]
+    return alert
+
+
+def forged(server: FakeBotAPI, chat: int, data: str, user: int, message_id: int | None = None) -> int:
+    return server.push_callback(chat, data, message_id=message_id, user_id=user, first_name="Eve")
+
+
+# -- alerts ----------------------------------------------------------------------------------------------
+
+
+async def test_a_warning_sign_gives_the_patient_the_reply_and_staff_one_alert(bot: Bot) -> None:
+    await enroll(bot, 401, "Ann")
+    alert = await raise_alert(bot, 401)
+    text = alert.text or ""
+    assert "EMERGENCY" in text and "Ann" in text and "microneedling, day 3" in text
+    assert 'They wrote: "my throat is closing up"' in text
+    assert "No check-in answers yet." in text
+    assert list(buttons(alert)) == ["I'll handle it", "Open chat"]
+    # A second message while the alert is open raises no second alert.
+    await bot.say(401, "my throat is closing up still")
+    await dispatch(bot)
+    await bot.quiet(0.2)
+    assert len(staff_messages(bot)) == 1
+    assert bot.rows("SELECT state FROM outbox WHERE kind = 'alert' ORDER BY id") == [("sent",), ("pending",)]
+
+
+async def test_acknowledging_stops_the_repeat_and_drops_the_words(bot: Bot) -> None:
+    await enroll(bot, 402, None)
+    alert = await raise_alert(bot, 402, "there is pus and it is getting worse")
+    assert "Patient #1" in (alert.text or "") and "SAME DAY" in (alert.text or "")
+    mark = bot.server.mark()
+    bot.server.push_callback(
+        STAFF_CHAT,
+        buttons(alert)["I'll handle it"],
+        message_id=alert.message_id,
+        user_id=STAFF,
+        first_name="Sam",
+    )
+    edited = await bot.server.wait_for_async(lambda c: c.method == "editMessageText" and c.ok, since=mark)
+    assert "Sam is handling this" in (edited.text or "") and "pus" not in (edited.text or "")
+    assert list(buttons(edited)) == ["Open chat"]
+    assert bot.rows("SELECT words, acknowledged_by FROM alerts") == [(None, STAFF)]
+    assert bot.rows("SELECT payload FROM outbox WHERE kind = 'alert'") == [(None,), (None,)]
+    bot.clock.advance(minutes=16)
+    await dispatch(bot)
+    await bot.quiet(0.2)
+    assert len(staff_messages(bot)) == 1
+    assert ("skipped", "acknowledged") in bot.rows(
+        "SELECT state, last_error FROM outbox WHERE kind = 'alert'"
+    )
+
+
+async def test_an_alert_nobody_takes_is_posted_again_once(bot: Bot) -> None:
+    await enroll(bot, 403, "Bea")
+    await raise_alert(bot, 403)
+    bot.clock.advance(minutes=14)
+    await dispatch(bot)
+    await bot.quiet(0.2)
+    assert len(staff_messages(bot)) == 1
+    bot.clock.advance(minutes=2)
+    await dispatch(bot)
+    [_, repeat] = await staff_count(bot, 2)
+    assert (repeat.text or "").startswith("🔁 REPEAT") and "Bea" in (repeat.text or "")
+    assert list(buttons(repeat)) == ["I'll handle it", "Open chat"]
+    bot.clock.advance(minutes=60)
+    await dispatch(bot)
+    await bot.quiet(0.2)
+    assert len(staff_messages(bot)) == 2
+
+
+async def test_a_checkin_escalation_becomes_an_alert(bot: Bot) -> None:
+    await enroll(bot, 404, "Cy")
+    [(patient_id,)] = bot.rows("SELECT id FROM patients WHERE chat_id = 404")
+    now = bot.clock()
+    bot.store.call(
+        lambda db: checkin_log.record_staff_event(
+            db, "escalation", "checkin:x", now, patient_id=patient_id, tier="same_day", reason="test"
+        )
+    )
+    assert len(await bot.services.alerts.sync_escalations()) == 1
+    [alert] = await staff_count(bot, 1)
+    assert "From a check-in" in (alert.text or "") and "Cy" in (alert.text or "")
+    assert await bot.services.alerts.sync_escalations() == []  # once per escalation and tier
+
+
+async def test_out_of_hours_the_reply_says_the_clinic_is_closed(
+    server: FakeBotAPI, tmp_path: Path, knowledge: Path
+) -> None:
+    saturday_night = FakeClock(datetime(2026, 11, 28, 22, 0, tzinfo=UTC))
+    bot = await _start(server, tmp_path, knowledge, saturday_night)
+    try:
+        await enroll(bot, 405, "Di")
+        safety, closed, *_ = await bot.say(405, "there is pus and it is getting worse", expect=2)
+        assert (safety.text or "").startswith("Please contact Glow Clinic today")
+        assert "Glow Clinic is closed right now (opening hours: Mon-Fri 09:00-18:00)" in (closed.text or "")
+        assert "999" in (closed.text or "")
+        await staff_count(bot, 1)
+    finally:
+        await stop_bot(bot)
+    assert bot.errors == []
+
+
+# -- who may do what ------------------------------------------------------------------------------------
+
+
+async def test_strangers_get_the_patient_reply_and_change_nothing(bot: Bot) -> None:
+    await enroll(bot, 406, "Eve")
+    alert = await raise_alert(bot, 406)
+    data = buttons(alert)["I'll handle it"]
+    [stats] = await bot.say(406, "/stats")
+    [unknown] = await bot.say(406, "/frobnicate")
+    assert stats.text == unknown.text  # the ordinary reply to an unknown command: no hint
+    [enroll_reply] = await bot.say(406, "/enroll 2026-11-20 Zed")
+    assert enroll_reply.text == unknown.text
+    assert bot.rows("SELECT COUNT(*) FROM invites WHERE name = 'Zed'") == [(0,)]
+    # A forged "I'll handle it" from the patient's own chat and from a group member not on the list.
+    forged(bot.server, 406, data, user=406)
+    forged(bot.server, STAFF_CHAT, data, user=OTHER_MEMBER, message_id=alert.message_id)
+    bot.server.push_text(STAFF_CHAT, "/stats", user_id=OTHER_MEMBER)
+    await bot.quiet(0.5)
+    assert bot.rows("SELECT acknowledged_at FROM alerts") == [(None,)]
+    assert [c for c in bot.server.calls("editMessageText") if c.chat_id == STAFF_CHAT] == []
+    assert len(staff_messages(bot)) == 1
+    answers = [c for c in bot.server.calls("answerCallbackQuery")]
+    assert len(answers) == 2 and all("no longer active" in (c.params.get("text") or "") for c in answers)
+
+
+async def test_staff_commands(bot: Bot) -> None:
+    await enroll(bot, 407, "Flo", days_ago=2)
+    for question in ("can i dye my hair", "Can I dye my hair?", "can i dye my hair tomorrow", "can i fly"):
+        await bot.say(407, question)
+    bot.server.push_command(STAFF_CHAT, "/enroll", args="2026-11-21 Gus", user_id=STAFF)
+    link = await staff_count(bot, 1)
+    photo = await bot.server.wait_for_async(lambda c: c.method == "sendPhoto" and c.ok)
+    assert "https://t.me/AftercareTestBot?start=" in (link[0].text or "") and "Gus" in (link[0].text or "")
+    assert photo.chat_id == STAFF_CHAT and photo.files["photo"].data.startswith(b"\x89PNG")
+    assert bot.rows("SELECT name, treated_on FROM invites WHERE name = 'Gus'") == [("Gus", "2026-11-21")]
+    bot.server.push_command(STAFF_CHAT, "/patients", user_id=STAFF)
+    [*_, patients] = await staff_count(bot, 3)
+    assert "Active patients (1)" in (patients.text or "") and "Flo: microneedling, day 2" in (
+        patients.text or ""
+    )
+    bot.server.push_command(STAFF_CHAT, "/unanswered", user_id=STAFF)
+    [*_, unanswered] = await staff_count(bot, 4)
+    assert '• 3×: "can i dye my hair' in (unanswered.text or "") and "fly" not in (unanswered.text or "")
+    bot.server.push_command(STAFF_CHAT, "/alerts", user_id=STAFF)
+    [*_, none] = await staff_count(bot, 5)
+    assert none.text == "No open alerts."
+    bot.server.push_command(STAFF_CHAT, "/stats", user_id=STAFF)
+    [*_, stats] = await staff_count(bot, 6)
+    assert "Last 7 days: 1 enrolled" in (stats.text or "") and "3 not answered" in (stats.text or "")
+    # A staff member may also use the commands in a private chat with the bot.
+    [private] = await bot.say(STAFF, "/alerts")
+    assert private.text == "No open alerts."
+
+
+# -- handoff --------------------------------------------------------------------------------------------
+
+
+async def test_handoff_round_trip_for_two_patients_with_a_photo(bot: Bot) -> None:
+    await enroll(bot, 411, "Hal")
+    await enroll(bot, 412, "Ida")
+    [opened_a] = await bot.say(411, "/human")
+    [opened_b] = await bot.say(412, "/human")
+    assert "asked the team at Glow Clinic" in (opened_a.text or "") and opened_b.text == opened_a.text
+    headers = await staff_count(bot, 2)
+    assert "Chat with Hal is open" in (headers[0].text or "") and "Chat with Ida is open" in (
+        headers[1].text or ""
+    )
+    before_a = len(bot.server.sent_messages(411))
+    bot.server.push_text(411, "can I use retinol yet?")
+    bot.server.push_photo(412, caption="is this normal?")
+    relayed = (await staff_count(bot, 4))[2:]
+    from_a = next(c for c in relayed if c.method == "sendMessage")
+    from_b = next(c for c in relayed if c.method == "copyMessage")
+    assert (from_a.text or "") == "💬 Hal (microneedling, day 3):\ncan I use retinol yet?"
+    assert (from_b.text or "").startswith("💬 Ida (microneedling, day 3):") and "is this normal?" in (
+        from_b.text or ""
+    )
+    assert len(bot.server.sent_messages(411)) == before_a  # the bot does not answer during a handoff
+    bot.server.push_text(
+        STAFF_CHAT, "Not yet, wait until Friday", user_id=STAFF, reply_to_message_id=from_a.message_id
+    )
+    bot.server.push_text(
+        STAFF_CHAT, "Yes, that is normal", user_id=STAFF, reply_to_message_id=from_b.message_id
+    )
+    [to_a] = (await bot.replies(411, before_a + 1))[before_a:]
+    to_b = (await bot.replies(412, 3))[-1]
+    assert to_a.text == "Glow Clinic: Not yet, wait until Friday"
+    assert to_b.text == "Glow Clinic: Yes, that is normal"
+    # Only staff on the list are relayed.
+    bot.server.push_text(STAFF_CHAT, "lol", user_id=OTHER_MEMBER, reply_to_message_id=from_a.message_id)
+    # The patient closes theirs; staff close the other one by replying /done.
+    [closed_a] = await bot.say(411, "/done")
+    assert "aftercare assistant, again" in (closed_a.text or "")
+    [*_, note] = await staff_count(bot, 5)
+    assert note.text == "💬 Hal closed the chat; the bot answers them again."
+    [answer] = await bot.say(411, "can I use retinol yet?")
+    assert (answer.text or "").startswith("Not yet")
+    bot.server.push_command(STAFF_CHAT, "/done", user_id=STAFF)  # not a reply: how to use it
+    [*_, usage] = await staff_count(bot, 6)
+    assert "Reply /done" in (usage.text or "")
+    bot.server.push_text(STAFF_CHAT, "/done", user_id=STAFF, reply_to_message_id=from_b.message_id)
+    [*_, closed_b] = await staff_count(bot, 7)
+    assert closed_b.text == "💬 Chat with Ida closed; the bot answers them again."
+    [*_, told_b] = await bot.replies(412, 4)
+    assert "has closed this chat" in (told_b.text or "")
+    assert all("lol" not in (c.text or "") for c in bot.server.sent_messages(411))
+    assert bot.rows("SELECT COUNT(*) FROM handoffs WHERE closed_at IS NULL") == [(0,)]
+
+
+async def test_open_chat_on_an_alert_starts_a_handoff(bot: Bot) -> None:
+    await enroll(bot, 413, "Jo")
+    alert = await raise_alert(bot, 413)
+    before = len(bot.server.sent_messages(413))
+    bot.server.push_callback(
+        STAFF_CHAT, buttons(alert)["Open chat"], message_id=alert.message_id, user_id=STAFF, first_name="Sam"
+    )
+    [joined] = (await bot.replies(413, before + 1))[before:]
+    assert "has joined this chat" in (joined.text or "")
+    [_, opened] = await staff_count(bot, 2)
+    assert "Chat with Jo is open" in (opened.text or "")
+    [(acknowledged_by,)] = bot.rows("SELECT acknowledged_by FROM alerts")
+    assert acknowledged_by == STAFF
+    bot.server.push_text(STAFF_CHAT, "Calling you now", user_id=STAFF, reply_to_message_id=opened.message_id)
+    [*_, delivered] = await bot.replies(413, before + 2)
+    assert delivered.text == "Glow Clinic: Calling you now"
+
+
+async def test_forget_removes_alerts_and_handoffs(bot: Bot) -> None:
+    await enroll(bot, 414, "Kim")
+    await raise_alert(bot, 414, "my throat is closing up, secret words")
+    await bot.say(414, "/human")
+    bot.server.push_text(414, "more secret words")
+    await staff_count(bot, 3)
+    await bot.say(414, "/forget")
+    mark = bot.server.mark()
+    bot.server.push_callback(414, "f:yes")
+    done = await bot.server.wait_for_async(lambda c: c.method == "editMessageText" and c.ok, since=mark)
+    assert "alerts sent to the clinic about you (1)" in (done.text or "")
+    for (table,) in bot.rows("SELECT name FROM sqlite_master WHERE type = 'table'"):
+        for row in bot.rows(f"SELECT * FROM [{table}]"):
+            flat = " ".join(str(v) for v in row)
+            assert 414 not in row and "Kim" not in flat and "secret" not in flat, (table, row)
+    # The handoff is over too: the bot answers again.
+    [answer] = await bot.say(414, "can I use retinol yet?")
+    assert "/start" in (answer.text or "")
+
+
+# -- knowledge reload -----------------------------------------------------------------------------------
+
+
+async def test_a_broken_knowledge_edit_keeps_the_old_one_and_tells_staff(bot: Bot, knowledge: Path) -> None:
+    await enroll(bot, 421, "Lu")
+    reloader: Reloader = bot.app.bot_data[WATCHER_KEY]
+    path = knowledge / "microneedling.yaml"
+    good = path.read_text(encoding="utf-8")
+    path.write_text(good.replace("entries:\n", "entries:\n  - id: Broken Entry\n", 1), encoding="utf-8")
+    result = await reloader.reload()
+    assert result is not None and not result.loaded
+    [report] = await staff_count(bot, 1)
+    assert "refused" in (report.text or "") and "microneedling.yaml:" in (report.text or "")
+    assert await reloader.reload() is None  # the same broken files are reported once
+    [answer] = await bot.say(421, "can I use retinol yet?")
+    assert (answer.text or "").startswith("Not yet")
+    # A valid edit is used at once, by the answers and by the renderer's texts.
+    messages = knowledge / "messages.yaml"
+    messages.write_text(
+        messages.read_text(encoding="utf-8").replace("I can only read text messages.", "Text only, please."),
+        encoding="utf-8",
+    )
+    path.write_text(good.replace("Retinoids can", "RELOADED: Retinoids can", 1), encoding="utf-8")
+    result = await reloader.reload()
+    assert result is not None and result.loaded
+    [answer] = await bot.say(421, "can I use retinol yet?")
+    assert "RELOADED" in (answer.text or "")
+    bot.server.push_sticker(421)
+    [*_, sticker] = await bot.replies(421, len(bot.server.sent_messages(421)) + 1)
+    assert (sticker.text or "").startswith("Text only, please.")
+    assert len(staff_messages(bot)) == 1
