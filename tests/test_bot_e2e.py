@@ -425,3 +425,33 @@ async def test_a_restart_does_not_answer_an_update_twice(
     finally:
         await stop_bot(second)
     assert first.errors == [] and second.errors == []
+
+
+async def test_telegram_errors_with_real_status_codes_never_lose_the_patient(
+    server: FakeBotAPI, bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+    server.push_command(251, "/start", args=bot.invite(days_ago=2).payload)
+    await bot.replies(251)
+    # 429: the reply waits for retry_after and goes out.
+    server.fail_next("sendMessage", 429, retry_after=1, chat_id=251)
+    [late] = await bot.say(251, "can I use retinol yet?")
+    assert (late.text or "").startswith("Not yet")
+    failed = [c for c in server.calls("sendMessage") if c.chat_id == 251 and c.status == 429]
+    assert len(failed) == 1 and late.time - failed[0].time >= 0.9
+    # 502: the reply is lost on the way; the patient gets the polite fallback instead of silence.
+    server.fail_next("sendMessage", 502, chat_id=251)
+    [fallback] = await bot.say(251, "is peeling normal?")
+    assert (fallback.text or "").startswith("Sorry, something went wrong on our side")
+    assert [type(e).__name__ for e in bot.errors] == ["NetworkError"]
+    bot.errors.clear()
+    # 403: the patient blocked the bot; they are marked unreachable, nothing else breaks.
+    server.block(251)
+    server.push_text(251, "hello?")
+    server.push_text(252, "hello")
+    await bot.replies(252)
+    await bot.quiet(0.1)
+    assert bot.rows("SELECT unreachable FROM patients WHERE chat_id = 251") == [(1,)]
+    assert [type(e).__name__ for e in bot.errors] == ["Forbidden"]
+    bot.errors.clear()
+    server.unblock(251)
