@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
 from datetime import timedelta
 
 from telegram import Update
-from telegram.error import NetworkError, TelegramError
+from telegram.error import Forbidden, NetworkError, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot.config import Config
@@ -124,14 +125,17 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.warning("network problem while polling: %s", type(error).__name__)
         return
     update_id = update.update_id if isinstance(update, Update) else None
-    log.error("error while handling update %s: %s", update_id, type(error).__name__, exc_info=error)
-    if not isinstance(update, Update) or update.effective_chat is None:
-        return
-    if update.effective_chat.type != "private":
-        return
     ctx = context_of(context.application)
+    chat = update.effective_chat if isinstance(update, Update) else None
+    if isinstance(error, Forbidden) and chat is not None:
+        log.warning("update %s: the patient blocked the bot; marked unreachable", update_id)
+        await ctx.services.privacy.mark_unreachable(chat.id)
+        return
+    log.error("error while handling update %s: %s", update_id, type(error).__name__, exc_info=error)
+    if chat is None or chat.type != "private":
+        return
     try:
-        await context.bot.send_message(update.effective_chat.id, ctx.renderer.fallback())
+        await context.bot.send_message(chat.id, ctx.renderer.fallback())
     except TelegramError:
         log.warning("could not send the fallback reply either")
 
@@ -141,6 +145,7 @@ def run(config: Config, services: Services) -> None:
     # The database thread hands results back to the event loop: a short switch interval keeps that quick
     # when the loop is busy (Python's default is 5 ms per hand-over).
     sys.setswitchinterval(SWITCH_INTERVAL)
+    os.environ.setdefault("PTB_TIMEDELTA", "true")  # durations as timedelta, without deprecation warnings
     application = build_application(config, services)
     application.run_polling(allowed_updates=Update.ALL_TYPES, stop_signals=(signal.SIGINT, signal.SIGTERM))
     log.info("aftercare bot stopped")
