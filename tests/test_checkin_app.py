@@ -84,15 +84,17 @@ async def test_enrolled_patient_gets_the_day_three_checkin_and_answers(bot: Bot)
     assert len(checkins(bot, 301)) == 1  # sent exactly once
 
 
-async def test_mute_and_forget_reach_the_outbox(bot: Bot) -> None:
+async def test_mute_unmute_and_forget_reach_the_outbox(bot: Bot) -> None:
     bot.server.push_command(302, "/start", args=bot.invite(days_ago=3).payload)
     await bot.replies(302, 1)
     await bot.say(302, "/mute")
     await wake(bot)
-    bot.clock.advance(minutes=3)
+    bot.clock.advance(minutes=3)  # day 3's 10:00 passes while muted (and no pass runs before /unmute)
+    await bot.say(302, "/unmute")
     await wake(bot)
     assert checkins(bot, 302) == []
-    assert ("skipped", "muted") in bot.rows("SELECT state, last_error FROM outbox WHERE step_day = 3")
+    assert bot.rows("SELECT state, last_error FROM outbox WHERE step_day = 3") == [("skipped", "muted")]
+    assert bot.rows("SELECT state FROM outbox WHERE step_day = 7") == [("pending",)]
     await bot.say(302, "/forget")
     forget_yes = bot.server.sent_messages(302)[-1]
     yes = forget_yes.reply_markup["inline_keyboard"][0][0]["callback_data"]

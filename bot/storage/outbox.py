@@ -319,6 +319,17 @@ def skip_overdue(db: Database, patient_id: int, now: datetime) -> int:
     return cursor.rowcount
 
 
+def skip_overdue_if_muted(db: Database, chat_id: int, now: datetime) -> int:
+    """Before /unmute: skip the check-ins whose time passed while the patient of `chat_id` was muted."""
+    cursor = db.conn.execute(
+        "UPDATE outbox SET state = 'skipped', last_error = 'muted', updated_at = ? "
+        "WHERE kind = ? AND state = 'pending' AND due_at <= ? "
+        "AND patient_id IN (SELECT id FROM patients WHERE chat_id = ? AND muted = 1)",
+        (iso(now), CHECKIN, iso(now), chat_id),
+    )
+    return cursor.rowcount
+
+
 def get(db: Database, row_id: int) -> OutboxRow | None:
     """One row with its joined patient and treatment fields."""
     found = db.conn.execute(_SELECT + " WHERE o.id = ?", (row_id,)).fetchone()

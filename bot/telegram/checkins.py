@@ -16,7 +16,7 @@ from typing import Any, Protocol
 import httpx
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
-from telegram.ext import Application, CallbackQueryHandler, ContextTypes
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.checkin_answers import PREFIX, CheckinAnswers, Reply
 from bot.core.answer import Engine
@@ -32,13 +32,15 @@ from bot.scheduler import (
     Uncertain,
     utc_now,
 )
-from bot.storage import Store
+from bot.storage import Store, outbox
 
 log = logging.getLogger(__name__)
 
 WAKE_INTERVAL = 30.0
 """Seconds between dispatcher wake-ups (a due check-in goes out within this plus the send time)."""
 DISPATCHER_KEY = "checkin_dispatcher"
+UNMUTE_GROUP = -40
+"""A handler group of its own: in a group only the first matching handler runs."""
 ANSWERS_KEY = "checkin_answers"
 
 _NOT_SENT_CAUSES = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -131,6 +133,9 @@ def register(
     application.bot_data[DISPATCHER_KEY] = dispatcher
     application.bot_data[ANSWERS_KEY] = answers
     application.add_handler(CallbackQueryHandler(_on_press, pattern=f"^{PREFIX}"))
+    # Before the patient handlers' /unmute (and before update de-duplication, harmless as it is idempotent):
+    # check-ins whose time passed while muted are skipped, so /unmute resumes only future ones.
+    application.add_handler(CommandHandler("unmute", _before_unmute), group=UNMUTE_GROUP)
     if application.job_queue is None:
         raise RuntimeError("check-ins need PTB's job queue (python-telegram-bot[job-queue])")
     application.job_queue.run_repeating(_wake, interval=interval, first=0.0, name="checkin-dispatcher")
@@ -142,6 +147,14 @@ async def _wake(context: ContextTypes.DEFAULT_TYPE) -> None:
     dispatcher: Dispatcher = context.application.bot_data[DISPATCHER_KEY]
     if not dispatcher.busy:
         context.application.create_task(dispatcher.run_once(), name="checkin-dispatch")
+
+
+async def _before_unmute(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if update.effective_chat is None:
+        return
+    dispatcher: Dispatcher = context.application.bot_data[DISPATCHER_KEY]
+    now = dispatcher.clock()
+    await dispatcher.store.run(outbox.skip_overdue_if_muted, update.effective_chat.id, now)
 
 
 async def _on_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
