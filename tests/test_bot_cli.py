@@ -102,6 +102,14 @@ def test_run_without_a_token_exits_2_with_one_line(env: Path, capsys: pytest.Cap
     assert code == 2 and err.count("\n") == 1 and "TELEGRAM_BOT_TOKEN" in err
 
 
+def test_aftercare_without_a_command_runs_the_bot_when_a_token_is_set(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "not-a-token")
+    code, _ = _run([])
+    assert code == 2 and "TELEGRAM_BOT_TOKEN is malformed" in capsys.readouterr().err
+
+
 class Running:
     """`aftercare run` in a subprocess, its stderr collected line by line."""
 

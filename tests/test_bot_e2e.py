@@ -455,3 +455,28 @@ async def test_telegram_errors_with_real_status_codes_never_lose_the_patient(
     assert [type(e).__name__ for e in bot.errors] == ["Forbidden"]
     bot.errors.clear()
     server.unblock(251)
+
+
+ODD_INPUTS = (
+    "<b>bold?</b> & <script>",
+    "\u200b\u200b\u200b",
+    "🙂🙂🙂",
+    "a" * 4096,
+    "can i\x00 use retinol",
+    "/start " + "A" * 64,
+    "ｃａｎ ｉ ｗｅａｒ ｍａｋｅｕｐ",
+    "?" * 50,
+    "مرحبا هل يمكنني وضع المكياج",
+    "1",
+)
+
+
+async def test_odd_input_always_gets_a_reply_and_never_an_error(server: FakeBotAPI, bot: Bot) -> None:
+    server.push_command(261, "/start", args=bot.invite(days_ago=2).payload)
+    await bot.replies(261)
+    for n, text in enumerate(ODD_INPUTS, start=2):
+        server.push_text(261, text)
+        replies = await bot.replies(261, n)
+        assert (replies[-1].text or "").strip()
+    assert all(c.ok for c in server.calls("sendMessage") if c.chat_id == 261)
+    assert bot.rows("SELECT COUNT(*) FROM patients WHERE chat_id = 261") == [(1,)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -119,9 +120,9 @@ def test_config_errors_are_one_line(environ: dict[str, str], message: str) -> No
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
+def store(tmp_path: Path) -> Iterator[Store]:
     opened = Store.open(tmp_path / "a.db")
-    yield opened  # type: ignore[misc]
+    yield opened
     opened.close()
 
 
