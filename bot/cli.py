@@ -8,7 +8,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
@@ -121,6 +121,37 @@ def cmd_kb_check(args: argparse.Namespace, out: TextIO) -> int:
         return 1
     entries = sum(len(p.entries) for p in kb.procedures.values())
     out.write(f"OK: {len(kb.procedures)} procedure(s), {entries} entries in {folder}\n")
+    return 0
+
+
+def cmd_kb_suggest(args: argparse.Namespace, out: TextIO) -> int:
+    """Print a ready-to-paste YAML snippet for each group of questions the bot could not answer."""
+    from bot.core.grouping import group_questions
+    from bot.core.loader import load_folder
+    from bot.core.suggest import snippet, suggest
+    from bot.storage import Store, reports
+
+    folder = knowledge_folder(args.knowledge)
+    result = load_folder(folder)
+    if result.kb is None:
+        raise KnowledgeError(result.problems)
+    config = _config(False, {"AFTERCARE_DB": args.db})
+    if not config.db_path.exists():
+        raise UsageError(f"no database at {config.db_path} (set AFTERCARE_DB or pass --db)")
+    since = (datetime.now(UTC) - timedelta(days=args.since)).isoformat(timespec="seconds")
+    store = Store.open(config.db_path)
+    try:
+        rows = store.call(reports.unanswered_since, since)
+    finally:
+        store.close()
+    documents = []
+    for procedure in sorted(result.kb.procedures.values(), key=lambda p: p.id):
+        groups = group_questions(text for pid, text in rows if pid == procedure.id)
+        documents += [snippet(s) for s in suggest(result, procedure, groups)]
+    if not documents:
+        out.write(f"# no unanswered questions in the last {args.since} days\n")
+        return 0
+    out.write("\n---\n".join(documents) + "\n")
     return 0
 
 
@@ -277,6 +308,16 @@ def _valid_days(text: str) -> int:
     return value
 
 
+def _days_back(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of days") from None
+    if not 1 <= value <= 365:
+        raise argparse.ArgumentTypeError("--since takes 1 to 365 days")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     parser = argparse.ArgumentParser(
@@ -344,6 +385,17 @@ def build_parser() -> argparse.ArgumentParser:
     check = kb_sub.add_parser("check", help="validate the knowledge base files")
     check.add_argument("folder", nargs="?", help="folder to check (default: the one in use)")
     check.set_defaults(handler=cmd_kb_check)
+    suggest = kb_sub.add_parser(
+        "suggest", help="YAML to paste for questions the bot could not answer (from the bot's database)"
+    )
+    suggest.add_argument("--since", type=_days_back, default=30, metavar="DAYS", help="default: 30")
+    suggest.add_argument(
+        "--knowledge", metavar="FOLDER", help="knowledge base folder (default: the one in use)"
+    )
+    suggest.add_argument(
+        "--db", metavar="FILE", help="SQLite database (default: AFTERCARE_DB or ./aftercare.db)"
+    )
+    suggest.set_defaults(handler=cmd_kb_suggest)
     return parser
 
 

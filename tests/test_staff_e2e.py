@@ -4,6 +4,7 @@ human handoff for two patients at once, and a knowledge-base edit that is refuse
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
@@ -234,7 +235,7 @@ async def test_strangers_get_the_patient_reply_and_change_nothing(bot: Bot) -> N
 
 async def test_staff_commands(bot: Bot) -> None:
     await enroll(bot, 407, "Flo", days_ago=2)
-    for question in ("can i dye my hair", "Can I dye my hair?", "can i dye my hair tomorrow", "can i fly"):
+    for question in ("can i dye my hair", "Can I dye my hair?", "when can i dye my hair", "can i fly"):
         await bot.say(407, question)
     bot.server.push_command(STAFF_CHAT, "/enroll", args="2026-11-21 Gus", user_id=STAFF)
     link = await staff_count(bot, 1)
@@ -249,7 +250,9 @@ async def test_staff_commands(bot: Bot) -> None:
     )
     bot.server.push_command(STAFF_CHAT, "/unanswered", user_id=STAFF)
     [*_, unanswered] = await staff_count(bot, 4)
-    assert '• 3×: "can i dye my hair' in (unanswered.text or "") and "fly" not in (unanswered.text or "")
+    assert re.search(r'• 3×: "[^"]*dye my hair', unanswered.text or "") and "fly" not in (
+        unanswered.text or ""
+    )
     bot.server.push_command(STAFF_CHAT, "/alerts", user_id=STAFF)
     [*_, none] = await staff_count(bot, 5)
     assert none.text == "No open alerts."

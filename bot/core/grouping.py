@@ -7,8 +7,17 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process, utils
 
+from bot.core.text import STOPWORDS
+
 SIMILAR = 72.0
-"""token_sort_ratio (0-100) from which two questions count as the same question."""
+"""token_sort_ratio (0-100) of the content words from which two questions count as the same question."""
+
+
+def _key(text: str) -> str:
+    """The words that carry the meaning ("can i dye my hair?" -> "dye hair"), else the whole text."""
+    words = utils.default_process(text).split()
+    content = [w for w in words if w not in STOPWORDS]
+    return " ".join(content or words)
 
 
 @dataclass
@@ -32,7 +41,7 @@ def group_questions(texts: Iterable[str], cutoff: float = SIMILAR) -> list[Group
         clean = " ".join(text.split())
         if not clean:
             continue
-        key = utils.default_process(clean)
+        key = _key(clean)
         best = (
             process.extractOne(key, keys, scorer=fuzz.token_sort_ratio, score_cutoff=cutoff) if keys else None
         )

@@ -1,0 +1,107 @@
+"""`aftercare kb suggest`: for each group of questions the bot could not answer, the closest entry and a
+ready-to-paste YAML snippet (the questions as new examples), or a stub for a new entry."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.core.grouping import Group
+from bot.core.loader import LoadResult
+from bot.core.matcher import Matcher
+from bot.core.model import Procedure
+from bot.core.text import STOPWORDS, normalize
+
+CLOSE_SIMILARITY = 0.5
+"""An entry is close when one of its keywords occurs, or an example is at least this similar (0 to 1)."""
+MAX_EXAMPLE = 120
+ENTRY_INDENT = "  "
+ITEM_INDENT = "      "
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One group's advice: add `examples` to `entry_id` (after `line` of `file`), or a new entry;
+    `similarity` is how close the nearest entry's examples are (0 to 1)."""
+
+    group: Group
+    procedure: str
+    file: str
+    entry_id: str | None
+    similarity: float
+    line: int
+    examples: tuple[str, ...]
+
+
+def _q(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid YAML double-quoted scalar
+
+
+def _unique(texts: Sequence[str], known: set[str]) -> tuple[str, ...]:
+    found: dict[str, str] = {}
+    for text in texts:
+        key = " ".join(text.casefold().split()).rstrip("?!. ")
+        if key and key not in known and key not in found and len(text) <= MAX_EXAMPLE:
+            found[key] = text.strip()
+    return tuple(found.values())
+
+
+def suggest(result: LoadResult, procedure: Procedure, groups: Sequence[Group]) -> list[Suggestion]:
+    """The advice for each group, in the order given."""
+    matcher = Matcher(procedure)
+    loaded = result.lines[procedure.source]
+    found = []
+    for group in groups:
+        ranked = matcher.score(group.example)
+        top = ranked[0] if ranked else None
+        if top is not None and (top.keyword > 0 or top.similarity >= CLOSE_SIMILARITY):
+            index = next(i for i, e in enumerate(procedure.entries) if e.id == top.entry_id)
+            entry = procedure.entries[index]
+            known = {" ".join(x.casefold().split()).rstrip("?!. ") for x in entry.examples}
+            line = loaded.line_of(("entries", index, "examples"))
+            examples = _unique(group.texts, known)
+            found.append(
+                Suggestion(group, procedure.id, procedure.source, entry.id, top.similarity, line, examples)
+            )
+        else:
+            line = loaded.line_of(("warning_signs",)) - 1
+            examples = _unique(group.texts, set())
+            similarity = top.similarity if top else 0.0
+            found.append(Suggestion(group, procedure.id, procedure.source, None, similarity, line, examples))
+    return found
+
+
+def _new_id(example: str) -> str:
+    words = [w for w in re.findall(r"[a-z0-9]+", normalize(example)) if w not in STOPWORDS][:4]
+    return "new_" + "_".join(words or ["topic"])
+
+
+def snippet(s: Suggestion) -> str:
+    """The YAML for one suggestion: comments saying where it goes, then the lines to paste."""
+    name = Path(s.file).name
+    head = [f"# asked {s.group.count}x, e.g. {_q(s.group.example)}"]
+    if not s.examples:
+        return "\n".join([*head, "# nothing to paste: the questions are too long or already examples", "[]"])
+    if s.entry_id is not None:
+        head.append(f"# closest entry: {s.entry_id} (example similarity {s.similarity:.2f})")
+        head.append(f"# paste into {name} right after line {s.line} (the `examples:` of '{s.entry_id}'):")
+        return "\n".join([*head, *(f"{ITEM_INDENT}- {_q(x)}" for x in s.examples)])
+    words = [w for w in re.findall(r"[a-z0-9]+", normalize(s.examples[0])) if w not in STOPWORDS]
+    keywords = list(dict.fromkeys(w for w in words if len(w) > 2))[:3] or words[:1]
+    title = s.examples[0][:40].strip().capitalize()
+    examples = list(s.examples)
+    head.append("# no entry is close: a new entry (write its answer, check its kind and keywords)")
+    head.append(f"# paste into {name} after line {s.line}, at the end of `entries:`:")
+    lines = [
+        f"{ENTRY_INDENT}- id: {_new_id(s.examples[0])}",
+        f"{ENTRY_INDENT}  kind: info",
+        f"{ENTRY_INDENT}  title: {_q(title)}",
+        f"{ENTRY_INDENT}  examples:",
+        *(f"{ITEM_INDENT}- {_q(x)}" for x in examples),
+        f"{ENTRY_INDENT}  keywords: [{', '.join(_q(k) for k in keywords)}]",
+        f"{ENTRY_INDENT}  answer: {_q('TODO: the answer, in the clinic’s words.')}",
+    ]
+    return "\n".join([*head, *lines])
