@@ -257,8 +257,10 @@ class Dispatcher:
 
             workers = [asyncio.create_task(worker()) for _ in range(self.policy.concurrency)]
             try:
+                # Only kinds with a composer: rows of a feature that is not registered wait for it.
+                kinds = tuple(sorted(self.composers))
                 while rows := await self.store.run(
-                    outbox.claim_due, self.clock(), self.policy.batch, self.judge
+                    outbox.claim_due, self.clock(), self.policy.batch, self.judge, kinds
                 ):
                     for row in rows:
                         queue.put_nowait(row)

@@ -12,7 +12,7 @@ import pytest
 import pytest_asyncio
 from telegram import Bot
 
-from bot.scheduler import plan_checkins, skip_overdue_checkins
+from bot.scheduler import OutgoingMessage, plan_checkins, skip_overdue_checkins
 from bot.storage import Store, checkin_log, outbox
 from tests.checkin_support import (
     FakeClock,
@@ -366,3 +366,18 @@ async def test_a_newer_treatment_supersedes_the_pending_checkins_of_the_older(st
         28: "superseded",
     }
     assert {r.state for r in rows(store, second).values()} == {"pending"}
+
+
+async def test_rows_of_other_kinds_wait_for_their_composer(
+    store: Store, bot: Bot, server: FakeBotAPI
+) -> None:
+    clock = FakeClock(datetime(2026, 6, 1, 12, tzinfo=UTC))
+    note = outbox.NewRow("note", "note:1", 7015, clock(), payload="hello staff")
+    store.call(outbox.insert_rows, [note], clock())
+    dispatcher = make_dispatcher(store, bot, clock)
+    await dispatcher.run_once()
+    assert store.call(outbox.state_counts) == {"pending": 1}  # nobody can write it yet: not claimed
+    dispatcher.composers["note"] = lambda row: OutgoingMessage(row.chat_id, row.payload or "")
+    await dispatcher.run_once()
+    assert [c.text for c in server.sent_messages(7015)] == ["hello staff"]
+    assert store.call(outbox.state_counts) == {"sent": 1}

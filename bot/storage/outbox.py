@@ -201,10 +201,14 @@ Verdict = tuple[str, datetime | None, str | None]
 
 
 def claim_due(
-    db: Database, now: datetime, limit: int, judge: Callable[[OutboxRow], Verdict]
+    db: Database,
+    now: datetime,
+    limit: int,
+    judge: Callable[[OutboxRow], Verdict],
+    kinds: tuple[str, ...] | None = None,
 ) -> list[OutboxRow]:
-    """In one transaction: judge due pending rows, mark up to `limit` of them `sending` and return those;
-    deferred rows get a later attempt time, skipped rows are closed with the reason."""
+    """In one transaction: judge due pending rows (of `kinds`, default all), mark up to `limit` of them
+    `sending` and return those; deferred rows get a later attempt time, skipped rows are closed."""
     stamp = iso(now)
     claimed: list[OutboxRow] = []
     with _transaction(db) as conn:
@@ -212,6 +216,9 @@ def claim_due(
         while len(claimed) < limit:
             sql = _SELECT + " WHERE o.state = 'pending' AND o.next_attempt_at <= ?"
             args: list[object] = [stamp]
+            if kinds is not None:
+                sql += f" AND o.kind IN ({','.join('?' * len(kinds))})"
+                args += kinds
             if offset_ids:
                 sql += f" AND o.id NOT IN ({','.join('?' * len(offset_ids))})"
                 args += offset_ids
