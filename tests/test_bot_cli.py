@@ -51,7 +51,27 @@ def test_enroll_prints_a_signed_link_first(env: Path, monkeypatch: pytest.Monkey
     assert len(payload) <= 64 and payload.replace("-", "").replace("_", "").isalnum()
     assert verify(payload, b"front-desk-secret") is not None
     assert "microneedling" not in payload
-    assert qr.read_bytes().startswith(b"\x89PNG\r\n\x1a\n") and qr.stat().st_size > 200
+    assert qr.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert _qr_modules(qr) == _expected_modules(link)  # the picture is exactly the QR code of the link
+
+
+def _expected_modules(text: str) -> list[list[bool]]:
+    import qrcode
+
+    code = qrcode.QRCode()
+    code.add_data(text)
+    code.make(fit=True)
+    return [list(row) for row in code.get_matrix()]
+
+
+def _qr_modules(path: Path) -> list[list[bool]]:
+    """Read the dark/light modules back from the PNG (10 pixels per module, as qrcode draws them)."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        gray = image.convert("L")
+        size = gray.width // 10
+        return [[gray.getpixel((x * 10 + 5, y * 10 + 5)) < 128 for x in range(size)] for y in range(size)]
 
 
 @pytest.mark.parametrize(
