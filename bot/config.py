@@ -60,6 +60,13 @@ def check_timezone(name: str) -> str:
     return name
 
 
+def check_api_url(url: str) -> str:
+    """A Bot API base URL such as https://api.telegram.org/bot (the token is appended), else ConfigError."""
+    if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", url):
+        raise ConfigError(f"AFTERCARE_API_URL '{url}' is not an http(s) URL like https://api.telegram.org/bot")
+    return url
+
+
 def check_token(token: str | None) -> str:
     """The bot token if it looks like one (digits, a colon, then the secret), else ConfigError."""
     if not token:
@@ -141,7 +148,7 @@ def load_config(
         raise ConfigError("AFTERCARE_INVITE_DAYS must be between 1 and 90")
     return Config(
         token=token,
-        api_url=env.get("AFTERCARE_API_URL", DEFAULT_API_URL),
+        api_url=check_api_url(env.get("AFTERCARE_API_URL", DEFAULT_API_URL)),
         db_path=Path(env.get("AFTERCARE_DB", DEFAULT_DB)),
         timezone=timezone,
         timezones=timezones,

@@ -108,6 +108,7 @@ def test_config_reads_the_environment() -> None:
         ({"TELEGRAM_BOT_TOKEN": "nonsense"}, "malformed"),
         ({"TELEGRAM_BOT_TOKEN": TOKEN, "AFTERCARE_TIMEZONE": "Mars/Olympus"}, "unknown time zone"),
         ({"TELEGRAM_BOT_TOKEN": TOKEN, "AFTERCARE_STAFF_CHAT_ID": "abc"}, "whole number"),
+        ({"TELEGRAM_BOT_TOKEN": TOKEN, "AFTERCARE_API_URL": "api.telegram.org"}, "not an http"),
     ],
 )
 def test_config_errors_are_one_line(environ: dict[str, str], message: str) -> None:
