@@ -388,3 +388,23 @@ async def test_a_broken_knowledge_edit_keeps_the_old_one_and_tells_staff(bot: Bo
     [*_, sticker] = await bot.replies(421, len(bot.server.sent_messages(421)) + 1)
     assert (sticker.text or "").startswith("Text only, please.")
     assert len(staff_messages(bot)) == 1
+
+
+async def test_a_question_the_bot_cannot_answer_offers_a_person(bot: Bot) -> None:
+    await enroll(bot, 415, "Max")
+    [unknown] = await bot.say(415, "can i dye my hair")
+    assert "I don't know the answer" in (unknown.text or "")
+    assert buttons(unknown) == {"Talk to a person": "hp:open"}
+    [human] = await bot.say(415, "i want to talk to a person")
+    assert "+44 20 7946 0000" in (human.text or "") and list(buttons(human)) == ["Talk to a person"]
+    bot.server.push_callback(415, "hp:open", message_id=unknown.message_id)
+    [opened] = (await bot.replies(415, 4))[3:]
+    assert "asked the team at Glow Clinic" in (opened.text or "")
+    [header] = await staff_count(bot, 1)
+    assert "Chat with Max is open (microneedling, day 3)" in (header.text or "")
+    # A warning sign during the handoff still gets the safety reply, and staff see the message and an alert.
+    [safety] = await bot.say(415, "my throat is closing up")
+    assert (safety.text or "").startswith("Call 999 now")
+    found = await staff_count(bot, 3)
+    assert any("my throat is closing up" in (c.text or "") and "💬 Max" in (c.text or "") for c in found)
+    assert any("EMERGENCY" in (c.text or "") for c in found)

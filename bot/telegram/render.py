@@ -28,6 +28,8 @@ PICK_DATE = "d"  # d:<procedure>:<days ago>
 PICK_ZONE = "z"  # z:<zone index>:<procedure>:<YYYYMMDD>
 SUGGESTION = "s"  # s:<entry id>
 FORGET = "f"  # f:yes | f:no
+PERSON = "hp"  # hp:open, "Talk to a person" (handled by the staff feature module, bot.telegram.staff)
+PERSON_TOPIC = "human"  # the conversational entry "talk to a person"
 OWN_PREFIXES = (PICK_PROCEDURE, PICK_DATE, PICK_ZONE, SUGGESTION, FORGET)
 OWN_PATTERN = rf"^({'|'.join(OWN_PREFIXES)}):"
 
@@ -86,6 +88,7 @@ class Renderer:
         self.clinic = clinic
         self.retention_days = retention_days
         self.hours = hours  # the clinic's opening hours as configured, for out-of-hours replies
+        self.offer_person = False  # set by the staff module when a staff chat can take a handoff
 
     def text(self, key: str, **values: object) -> str:
         """The text `bot.<key>` with the clinic's details and `values` filled in."""
@@ -153,6 +156,8 @@ class Renderer:
         if reply.patient is None and not answer.red_flag:
             body.append(self.text("not_enrolled"))
         rows = [[Button(s.title, callback(SUGGESTION, s.id))] for s in answer.suggestions]
+        if self.offer_person and not answer.red_flag and (answer.abstained or answer.topic == PERSON_TOPIC):
+            rows.append([Button(self.text("buttons.person"), callback(PERSON, "open"))])
         chunks = split("\n\n".join(body))
         for i, chunk in enumerate(chunks):
             last = i == len(chunks) - 1

@@ -32,7 +32,7 @@ from bot.storage.outbox import OutboxRow
 from bot.telegram import checkins
 from bot.telegram.context import BotContext
 from bot.telegram.handlers import send
-from bot.telegram.render import Outgoing, parse_callback
+from bot.telegram.render import PERSON, Outgoing, parse_callback
 from bot.telegram.render_staff import ALERT_PREFIX, HANDLE, OPEN_CHAT, StaffRenderer, qr_png
 
 log = logging.getLogger(__name__)
@@ -73,6 +73,9 @@ class Staff:
         app.add_handler(CommandHandler("human", self.human, filters=private))
         app.add_handler(CommandHandler("done", self.patient_done, filters=private))
         app.add_handler(CallbackQueryHandler(self.button, pattern=f"^{ALERT_PREFIX}:"))
+        if staff_chat is not None:
+            app.add_handler(CallbackQueryHandler(self.person, pattern=f"^{PERSON}:"))
+            self.ctx.renderer.offer_person = True
         app.add_handler(
             MessageHandler(private & filters.UpdateType.MESSAGE & ~filters.COMMAND, self.relay),
             group=HANDOFF_GROUP,
@@ -174,6 +177,21 @@ class Staff:
             context, message.chat.id, "patient", user.first_name if user else None
         )
         await send(message, [Outgoing(self.ctx.renderer.text("human_opened" if opened else "human_already"))])
+
+    async def person(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The "Talk to a person" button under an answer the bot could not give: like `/human`."""
+        query = update.callback_query
+        assert query is not None
+        if not isinstance(query.message, Message) or query.message.chat.type != "private":
+            await query.answer()
+            return
+        await query.answer()
+        with contextlib.suppress(BadRequest):
+            await query.edit_message_reply_markup(None)
+        chat_id = query.message.chat.id
+        opened = await self.open_handoff(context, chat_id, "patient", query.from_user.first_name)
+        text = self.ctx.renderer.text("human_opened" if opened else "human_already")
+        await context.bot.send_message(chat_id, text)
 
     async def patient_done(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """`/done` from the patient: the bot answers again."""
