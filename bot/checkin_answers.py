@@ -7,7 +7,7 @@ escalation to that question's tier and replying with the knowledge base's text f
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -92,6 +92,8 @@ class CheckinAnswers:
         self.store = store
         self.kb = kb
         self.values = dict(values)
+        # Out of the clinic's hours, what to do instead (set by the staff feature module; None: no note).
+        self.closed_note: Callable[[Tier, datetime], str | None] | None = None
 
     def _text(self, key: str) -> str:
         return fill(self.kb.message(f"checkins.{key}"), self.values)
@@ -176,4 +178,6 @@ class CheckinAnswers:
             )
         )
         procedure = self.kb.procedures[row.procedure or ""]
-        return Reply(fill(procedure.tier_replies[tier], self.values), close_keyboard=True)
+        text = fill(procedure.tier_replies[tier], self.values)
+        note = self.closed_note(tier, now) if self.closed_note is not None else None
+        return Reply("\n\n".join(t for t in (text, note) if t), close_keyboard=True)

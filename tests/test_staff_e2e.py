@@ -408,3 +408,33 @@ async def test_a_question_the_bot_cannot_answer_offers_a_person(bot: Bot) -> Non
     found = await staff_count(bot, 3)
     assert any("my throat is closing up" in (c.text or "") and "💬 Max" in (c.text or "") for c in found)
     assert any("EMERGENCY" in (c.text or "") for c in found)
+
+
+async def test_a_checkin_answer_out_of_hours_alerts_staff_and_says_the_clinic_is_closed(
+    server: FakeBotAPI, tmp_path: Path, knowledge: Path
+) -> None:
+    saturday = FakeClock(datetime(2026, 11, 28, 9, 58, tzinfo=UTC))
+    bot = await _start(server, tmp_path, knowledge, saturday)
+    try:
+        await enroll(bot, 431, "Ned")  # treated on Wednesday: the day-3 check-in is due Saturday 10:00
+        bot.clock.advance(minutes=3)
+        await dispatch(bot)
+        [checkin] = [c for c in bot.server.sent_messages(431) if "ci:" in str(c.reply_markup)]
+        sent = len(bot.server.sent_messages(431))
+        bot.server.push_callback(431, buttons(checkin)["Something's wrong"], message_id=checkin.message_id)
+        [emergency_question] = (await bot.replies(431, sent + 1))[sent:]
+        bot.server.push_callback(431, buttons(emergency_question)["No"])
+        [same_day_question] = (await bot.replies(431, sent + 2))[sent + 1 :]
+        bot.server.push_callback(431, buttons(same_day_question)["Yes"])
+        [reply] = (await bot.replies(431, sent + 3))[sent + 2 :]
+        assert (reply.text or "").startswith("Please contact Glow Clinic today")
+        assert "Glow Clinic is closed right now (opening hours: Mon-Fri 09:00-18:00)" in (reply.text or "")
+        await bot.services.alerts.sync_escalations()
+        [alert] = await staff_count(bot, 1)
+        text = alert.text or ""
+        assert "SAME DAY" in text and "Ned" in text and "From a check-in" in text
+        assert "Recent check-in answers: day 3: Something's wrong" in text
+        assert await bot.services.alerts.sync_escalations() == []
+    finally:
+        await stop_bot(bot)
+    assert bot.errors == []

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from telegram import BotCommand, Message, Update
@@ -24,6 +24,9 @@ from telegram.ext import (
     filters,
 )
 
+from bot.checkin_answers import CheckinAnswers
+from bot.core.hours import is_open
+from bot.core.model import Tier
 from bot.scheduler import Dispatcher, OutgoingMessage
 from bot.services.alerts import AckStatus, AlertView
 from bot.services.views import DateStatus
@@ -81,6 +84,9 @@ class Staff:
             group=HANDOFF_GROUP,
         )
         self.dispatcher.composers[ALERT] = self.compose
+        answers = app.bot_data.get(checkins.ANSWERS_KEY)
+        if isinstance(answers, CheckinAnswers):
+            answers.closed_note = self.closed_note
         self.services.alerts.listeners.append(lambda: self.kick(app))
         if app.job_queue is not None:
             app.job_queue.run_repeating(
@@ -107,6 +113,13 @@ class Staff:
         text, rows = self.render.alert(AlertView.from_json(row.payload))
         buttons = tuple(tuple((b.label, b.data) for b in r) for r in rows)
         return OutgoingMessage(row.chat_id, text, buttons)
+
+    def closed_note(self, tier: Tier, now: datetime) -> str | None:
+        """Out of opening hours: the note added to a check-in's warning-sign reply."""
+        hours = self.services.deps.settings.clinic_hours
+        if hours is None or is_open(hours, now):
+            return None
+        return self.ctx.renderer.text(f"closed_now.{tier.value}", hours=self.ctx.renderer.hours)
 
     def is_staff(self, update: Update) -> bool:
         """The sender is on the staff list (numeric ids only)."""
