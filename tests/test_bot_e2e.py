@@ -480,3 +480,15 @@ async def test_odd_input_always_gets_a_reply_and_never_an_error(server: FakeBotA
         assert (replies[-1].text or "").strip()
     assert all(c.ok for c in server.calls("sendMessage") if c.chat_id == 261)
     assert bot.rows("SELECT COUNT(*) FROM patients WHERE chat_id = 261") == [(1,)]
+
+
+async def test_a_bare_date_from_someone_not_enrolled_sets_them_up(bot: Bot) -> None:
+    # E.g. set-up was interrupted by a restart (the pending step is not kept) and the patient types the date.
+    [greeting] = await bot.say(271, "21/11/2026")
+    assert "You are on day 2 after your microneedling" in (greeting.text or "")
+    [future] = await bot.say(272, "30/11/2026")
+    assert "still to come" in (future.text or "")
+    # Once enrolled, a date is just a message like any other.
+    [answer] = await bot.say(271, "22/11/2026")
+    assert "You are on day" not in (answer.text or "")
+    assert bot.rows("SELECT COUNT(*) FROM treatments") == [(1,)]

@@ -161,7 +161,9 @@ class PatientHandlers:
         message, chat_id = _message(update), _chat_id(update)
         text = message.text or ""
         awaiting = _chat_data(context).get(AWAITING_DATE)
-        if isinstance(awaiting, str) and await self._typed_date(update, context, awaiting, text):
+        if not isinstance(awaiting, str):
+            awaiting = await self._date_without_question(chat_id, text)
+        if awaiting is not None and await self._typed_date(update, context, awaiting, text):
             return
         typing = asyncio.create_task(_typing(message))  # shown while the answer is being made
         reply = await self.services.conversation.answer(chat_id, text)
@@ -170,6 +172,14 @@ class PatientHandlers:
         if reply.answer.urgency is not None:  # staff are alerted once the patient has the safety reply
             await self.services.alerts.from_message(reply, chat_id, text)
         await self.services.conversation.log(reply, text)
+
+    async def _date_without_question(self, chat_id: int, text: str) -> str | None:
+        """The procedure to set up when someone not enrolled sends just a date (set-up interrupted by a
+        restart, or answered before being asked); None otherwise. Only when the clinic has one procedure."""
+        procedures = self.ctx.engine.procedures
+        if len(procedures) != 1 or self.services.enrollment.read_date(text).status is DateStatus.UNREADABLE:
+            return None
+        return procedures[0] if await self.services.conversation.patient(chat_id) is None else None
 
     async def _typed_date(
         self, update: Update, context: ContextTypes.DEFAULT_TYPE, procedure: str, text: str
