@@ -63,7 +63,9 @@ def check_timezone(name: str) -> str:
 def check_api_url(url: str) -> str:
     """A Bot API base URL such as https://api.telegram.org/bot (the token is appended), else ConfigError."""
     if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", url):
-        raise ConfigError(f"AFTERCARE_API_URL '{url}' is not an http(s) URL like https://api.telegram.org/bot")
+        raise ConfigError(
+            f"AFTERCARE_API_URL '{url}' is not an http(s) URL like https://api.telegram.org/bot"
+        )
     return url
 
 
