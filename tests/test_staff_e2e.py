@@ -4,8 +4,10 @@ human handoff for two patients at once, and a knowledge-base edit that is refuse
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import signal
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -438,3 +440,20 @@ async def test_a_checkin_answer_out_of_hours_alerts_staff_and_says_the_clinic_is
     finally:
         await stop_bot(bot)
     assert bot.errors == []
+
+
+async def test_sighup_reloads_at_once(bot: Bot) -> None:
+    reloader: Reloader = bot.app.bot_data[WATCHER_KEY]
+    for _ in range(100):  # the handler is installed by a one-off job right after the start
+        if reloader.sighup:
+            break
+        await bot.quiet(0.02)
+    assert reloader.sighup
+    before = bot.services.deps.engine
+    os.kill(os.getpid(), signal.SIGHUP)  # files unchanged: only a forced reload swaps the engine
+    for _ in range(150):
+        if bot.services.deps.engine is not before:
+            break
+        await bot.quiet(0.02)
+    assert bot.services.deps.engine is not before
+    assert bot.services.deps.engine.kb.procedures.keys() == before.kb.procedures.keys()

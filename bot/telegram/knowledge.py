@@ -38,6 +38,7 @@ class Reloader:
         folder = ctx.config.knowledge_dir or knowledge_folder()
         self.watcher = KnowledgeWatcher(folder, ctx.config.clinic, ctx.services.deps.knowledge)
         self._lock = asyncio.Lock()
+        self.sighup = False  # True once `kill -HUP` reloads
 
     def follow(self, engine: Engine) -> None:
         """Point everything that keeps the texts at the new knowledge base."""
@@ -76,6 +77,7 @@ class Reloader:
             loop.add_signal_handler(
                 signal.SIGHUP, lambda: self.application.create_task(self.reload(force=True))
             )
+            self.sighup = True
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any], ctx: BotContext) -> Reloader:
