@@ -8,6 +8,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 
 from sqlite_utils import Database
 
@@ -15,11 +16,12 @@ from bot.core.model import Tier
 from bot.core.recovery import recovery_day
 from bot.services.base import Deps
 from bot.services.views import Reply
-from bot.storage import alerts, checkin_log, outbox, patients
+from bot.storage import alerts, outbox, patients
 from bot.storage.alerts import ALERT
 from bot.storage.outbox import NewRow
 
 MAX_WORDS = 1000
+RECENT_ANSWERS = 3
 ESCALATION_WINDOW = timedelta(days=2)
 """Check-in escalations older than this when first seen (e.g. at the first start) raise no alert."""
 WORDS_RETENTION = timedelta(days=7)
@@ -54,7 +56,7 @@ class AlertView:
         return cls(**data)
 
 
-class AckStatus:
+class AckStatus(StrEnum):
     """Outcomes of "I'll handle it"."""
 
     DONE = "done"
@@ -66,7 +68,7 @@ class AckStatus:
 class Ack:
     """What acknowledging did; `alert` is the alert as it is now (None when unknown)."""
 
-    status: str
+    status: AckStatus
     alert: AlertView | None = None
     by: int | None = None
 
@@ -141,23 +143,9 @@ class Alerts:
     def _sync(self, db: Database) -> list[int]:
         since = self.deps.clock() - ESCALATION_WINDOW
         raised = []
-        for event in checkin_log.staff_events(db, "escalation"):
-            if event.tier is None or event.patient_id is None:
-                continue
-            key = f"event:{event.id}:{event.tier}"
-            if db.conn.execute("SELECT 1 FROM alerts WHERE source_key = ?", (key,)).fetchone():
-                continue
-            created = db.conn.execute(
-                "SELECT updated_at FROM staff_events WHERE id = ?", (event.id,)
-            ).fetchone()
-            if created is None or datetime.fromisoformat(str(created[0])) < since:
-                continue
-            chat = db.conn.execute(
-                "SELECT chat_id FROM patients WHERE id = ?", (event.patient_id,)
-            ).fetchone()
-            if chat is None:
-                continue
-            alert_id = self._create(db, key, int(chat[0]), event.patient_id, event.tier, "checkin", None)
+        for found in alerts.unalerted_escalations(db, since):
+            key = alerts.escalation_key(found.event_id, found.tier)
+            alert_id = self._create(db, key, found.chat_id, found.patient_id, found.tier, "checkin", None)
             if alert_id is not None:
                 raised.append(alert_id)
         return raised
@@ -173,14 +161,7 @@ class Alerts:
             known = self.deps.engine.kb.procedures.get(treatment.procedure)
             procedure = known.name if known else treatment.procedure
             day = max(0, recovery_day(treatment.treated_on, self.deps.today(patient.timezone)))
-        answers: list[tuple[int | None, str]] = []
-        if patient is not None:
-            rows = db.conn.execute(
-                "SELECT step_day, option FROM checkin_responses WHERE patient_id = ? "
-                "ORDER BY answered_at DESC, id DESC LIMIT 3",
-                (patient.id,),
-            ).fetchall()
-            answers = [(r[0], str(r[1])) for r in rows]
+        answers = alerts.recent_answers(db, patient.id, RECENT_ANSWERS) if patient is not None else []
         return AlertView(
             alert_id=alert.id,
             chat_id=alert.chat_id,

@@ -201,6 +201,46 @@ def ack_times(db: Database, since: str) -> tuple[int, list[float]]:
     return len(rows), waits
 
 
+def escalation_key(event_id: int, tier: str) -> str:
+    """The source key of the alert for a check-in escalation at a tier (a rise of tier is a new alert)."""
+    return f"event:{event_id}:{tier}"
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """A check-in escalation (from `checkin_log.staff_events`) that has no alert at its tier yet."""
+
+    event_id: int
+    patient_id: int
+    chat_id: int
+    tier: str
+
+
+def unalerted_escalations(db: Database, since: datetime) -> list[Escalation]:
+    """Escalations recorded or raised since `since` with no alert at their current tier, oldest first."""
+    rows = db.conn.execute(
+        """
+        SELECT e.id, e.patient_id, p.chat_id, e.tier
+        FROM staff_events e JOIN patients p ON p.id = e.patient_id
+        WHERE e.kind = 'escalation' AND e.tier IS NOT NULL AND e.updated_at >= ?
+          AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.source_key = 'event:' || e.id || ':' || e.tier)
+        ORDER BY e.id
+        """,
+        (iso(since),),
+    ).fetchall()
+    return [Escalation(int(r[0]), int(r[1]), int(r[2]), str(r[3])) for r in rows]
+
+
+def recent_answers(db: Database, patient_id: int, limit: int) -> list[tuple[int | None, str]]:
+    """The patient's latest check-in answers: (check-in day, option id), newest first."""
+    rows = db.conn.execute(
+        "SELECT step_day, option FROM checkin_responses WHERE patient_id = ? "
+        "ORDER BY answered_at DESC, id DESC LIMIT ?",
+        (patient_id, limit),
+    ).fetchall()
+    return [(r[0] if isinstance(r[0], int) else None, str(r[1])) for r in rows]
+
+
 # -- handoffs ------------------------------------------------------------------------------------------
 
 

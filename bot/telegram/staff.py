@@ -165,8 +165,9 @@ class Staff:
     async def open_handoff(
         self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, by: str, first_name: str | None
     ) -> bool:
-        """Open a handoff, tell both sides; False when one was open already."""
-        assert self.staff_chat is not None
+        """Open a handoff, tell both sides; False when one was open already (or there is no staff chat)."""
+        if self.staff_chat is None:
+            return False
         handoff = await self.services.handoffs.open(chat_id, by)
         if not handoff.opened:
             return False
