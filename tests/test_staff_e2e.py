@@ -15,14 +15,15 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
+from bot.bootstrap import open_services
 from bot.config import parse_clinic_hours
 from bot.knowledge_source import load_engine
 from bot.scheduler import Dispatcher
-from bot.storage import checkin_log
+from bot.storage import Store, checkin_log
 from bot.telegram.app import FEATURE_MODULES
 from bot.telegram.checkins import DISPATCHER_KEY
 from bot.telegram.knowledge import WATCHER_KEY, Reloader
-from tests.bot_support import CLINIC, Bot, FakeClock, start_bot, stop_bot
+from tests.bot_support import CLINIC, Bot, FakeClock, make_config, start_bot, stop_bot
 from tests.fakebotapi import Call, FakeBotAPI
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -457,3 +458,27 @@ async def test_sighup_reloads_at_once(bot: Bot) -> None:
         await bot.quiet(0.02)
     assert bot.services.deps.engine is not before
     assert bot.services.deps.engine.kb.procedures.keys() == before.kb.procedures.keys()
+
+
+async def test_an_alert_queued_while_the_bot_is_down_is_sent_when_it_starts(
+    server: FakeBotAPI, tmp_path: Path, knowledge: Path
+) -> None:
+    clock = FakeClock(MONDAY_NOON)
+    first = await _start(server, tmp_path, knowledge, clock)
+    await enroll(first, 441, "Oli")
+    await stop_bot(first)
+    # Raised through the services alone (as a crash between the reply and the send would leave it).
+    config = make_config(server, tmp_path / "bot.db", staff_chat_id=STAFF_CHAT)
+    store = Store.open(tmp_path / "bot.db")
+    services = open_services(config, store, load_engine(knowledge, CLINIC), clock)
+    reply = await services.conversation.answer(441, "my throat is closing up")
+    assert await services.alerts.from_message(reply, 441, "my throat is closing up") is not None
+    store.close()
+    assert server.sent_messages(STAFF_CHAT) == []
+    second = await _start(server, tmp_path, knowledge, clock)
+    try:
+        [alert] = await staff_count(second, 1, timeout=8.0)  # the 5-second look at due alerts
+        assert "Oli" in (alert.text or "") and "EMERGENCY" in (alert.text or "")
+    finally:
+        await stop_bot(second)
+    assert second.errors == []

@@ -140,6 +140,10 @@ class Alerts:
             self._queued()
         return raised
 
+    async def due(self) -> bool:
+        """True when an alert message (or a repeat) waits to be sent."""
+        return await self.deps.store.run(alerts.due_messages, self.deps.clock()) > 0
+
     def _sync(self, db: Database) -> list[int]:
         since = self.deps.clock() - ESCALATION_WINDOW
         raised = []

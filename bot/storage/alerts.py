@@ -241,6 +241,15 @@ def recent_answers(db: Database, patient_id: int, limit: int) -> list[tuple[int 
     return [(r[0] if isinstance(r[0], int) else None, str(r[1])) for r in rows]
 
 
+def due_messages(db: Database, now: datetime) -> int:
+    """How many alert messages (first posts and repeats) are due in the outbox and not sent yet."""
+    found = db.conn.execute(
+        "SELECT COUNT(*) FROM outbox WHERE kind = ? AND state = 'pending' AND next_attempt_at <= ?",
+        (ALERT, iso(now)),
+    ).fetchone()
+    return int(found[0])
+
+
 # -- handoffs ------------------------------------------------------------------------------------------
 
 

@@ -42,7 +42,8 @@ log = logging.getLogger(__name__)
 
 HANDOFF_GROUP = -1  # before the patient handlers (see app.CLAIM_GROUP)
 ESCALATION_INTERVAL = 5.0
-"""Seconds between looks for new check-in escalations to alert on."""
+"""Seconds between looks for new check-in escalations and due alerts (repeats, alerts queued before a
+restart): the dispatcher's own wake-up is every 30 seconds."""
 STAFF_COMMANDS = ("enroll", "patients", "alerts", "unanswered", "stats")
 UNANSWERED_DAYS = 30
 
@@ -104,7 +105,8 @@ class Staff:
         app.create_task(soon(), name="staff-alert-dispatch")
 
     async def _escalations(self, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self.services.alerts.sync_escalations()
+        if not await self.services.alerts.sync_escalations() and await self.services.alerts.due():
+            self.kick(context.application)
 
     def compose(self, row: OutboxRow) -> OutgoingMessage:
         """The staff-chat message of an alert row (the dispatcher sends it)."""
