@@ -48,8 +48,8 @@ class Report:
 
     @property
     def confidently_wrong_pct(self) -> float:
-        """Share of labelled items answered with a wrong topic, in percent."""
-        return self._pct(self.confidently_wrong, self.labelled)
+        """Share of labelled items answered with a wrong topic, in percent (0 when nothing is labelled)."""
+        return self._pct(self.confidently_wrong, self.labelled) if self.labelled else 0.0
 
     def passes_gate(self) -> bool:
         """The release bar: >= 95% topic accuracy, <= 2% confidently wrong, every warning sign escalated."""

@@ -182,3 +182,12 @@ def test_chat_is_the_default_without_a_token(monkeypatch: pytest.MonkeyPatch) ->
     out = io.StringIO()
     assert main([], out=out) == 0
     assert out.getvalue().strip()
+
+
+def test_eval_gate_on_a_warning_sign_only_file(tmp_path: Path) -> None:
+    path = tmp_path / "signs.yaml"
+    path.write_text("- {q: there is pus, day: 3, urgent: true}\n- {q: a little dry, day: 3, urgent: false}\n")
+    code, report = _run(["eval", str(path), "--gate"])
+    assert code == 0, report
+    path.write_text("- {q: a little dry, day: 3, urgent: true}\n")
+    assert _run(["eval", str(path), "--gate"])[0] == 1
