@@ -133,6 +133,11 @@ async def test_a_warning_sign_gives_the_patient_the_reply_and_staff_one_alert(bo
     await bot.quiet(0.2)
     assert len(staff_messages(bot)) == 1
     assert bot.rows("SELECT state FROM outbox WHERE kind = 'alert' ORDER BY id") == [("sent",), ("pending",)]
+    # The words stay stored only in the pending repeat; the posted message's copy is dropped.
+    assert await bot.services.alerts.due() is False
+    payloads = [p for (p,) in bot.rows("SELECT payload FROM outbox WHERE kind = 'alert' ORDER BY id")]
+    assert payloads[0] is None and "my throat is closing up" in payloads[1]
+    assert "words" not in [c[1] for c in bot.rows("PRAGMA table_info(alerts)")]
 
 
 async def test_acknowledging_stops_the_repeat_and_drops_the_words(bot: Bot) -> None:
@@ -150,7 +155,7 @@ async def test_acknowledging_stops_the_repeat_and_drops_the_words(bot: Bot) -> N
     edited = await bot.server.wait_for_async(lambda c: c.method == "editMessageText" and c.ok, since=mark)
     assert "Sam is handling this" in (edited.text or "") and "pus" not in (edited.text or "")
     assert list(buttons(edited)) == ["Open chat"]
-    assert bot.rows("SELECT words, acknowledged_by FROM alerts") == [(None, STAFF)]
+    assert bot.rows("SELECT acknowledged_by FROM alerts") == [(STAFF,)]
     assert bot.rows("SELECT payload FROM outbox WHERE kind = 'alert'") == [(None,), (None,)]
     bot.clock.advance(minutes=16)
     await dispatch(bot)

@@ -7,7 +7,7 @@ import json
 import secrets
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlite_utils import Database
@@ -24,8 +24,6 @@ MAX_WORDS = 1000
 RECENT_ANSWERS = 3
 ESCALATION_WINDOW = timedelta(days=2)
 """Check-in escalations older than this when first seen (e.g. at the first start) raise no alert."""
-WORDS_RETENTION = timedelta(days=7)
-"""The words of an alert nobody acknowledged are blanked after this anyway."""
 
 
 @dataclass(frozen=True)
@@ -113,11 +111,11 @@ class Alerts:
         words: str | None,
     ) -> int | None:
         now = self.deps.clock()
-        alert_id = alerts.create(db, key, chat_id, patient_id, tier, source, words, now)
+        alert_id = alerts.create(db, key, chat_id, patient_id, tier, source, now)
         staff_chat = self.deps.settings.staff_chat_id
         if alert_id is None or staff_chat is None:
             return alert_id
-        view = self._view(db, alert_id)
+        view = self._view(db, alert_id, words)
         assert view is not None
         repeat_at = now + timedelta(minutes=self.deps.settings.alert_repeat_minutes)
         rows = [
@@ -141,7 +139,8 @@ class Alerts:
         return raised
 
     async def due(self) -> bool:
-        """True when an alert message (or a repeat) waits to be sent."""
+        """True when an alert message (or a repeat) waits to be sent; drops the words of those posted."""
+        await self.deps.store.run(alerts.drop_spent_payloads)
         return await self.deps.store.run(alerts.due_messages, self.deps.clock()) > 0
 
     def _sync(self, db: Database) -> list[int]:
@@ -154,7 +153,7 @@ class Alerts:
                 raised.append(alert_id)
         return raised
 
-    def _view(self, db: Database, alert_id: int) -> AlertView | None:
+    def _view(self, db: Database, alert_id: int, words: str | None = None) -> AlertView | None:
         alert = alerts.get(db, alert_id)
         if alert is None:
             return None
@@ -175,12 +174,12 @@ class Alerts:
             day=day,
             tier=alert.tier,
             source=alert.source,
-            words=alert.words,
+            words=words,
             answers=answers,
         )
 
     async def acknowledge(self, alert_id: int, staff_id: int) -> Ack:
-        """Staff member `staff_id` takes the alert: no repeat, the words are no longer kept."""
+        """Staff member `staff_id` takes the alert: no repeat, and the patient's words are no longer kept."""
         return await self.deps.store.run(self._acknowledge, alert_id, staff_id)
 
     def _acknowledge(self, db: Database, alert_id: int, staff_id: int) -> Ack:
@@ -211,6 +210,5 @@ class Alerts:
         return found.chat_id if found else None
 
     def purge(self, db: Database) -> int:
-        """Retention for alert words still open after `WORDS_RETENTION` (runs on the database thread)."""
-        before = (self.deps.clock() - WORDS_RETENTION).astimezone(UTC)
-        return alerts.blank_old_words(db, outbox.iso(before))
+        """Drop the patient's words from alert messages already posted (runs on the database thread)."""
+        return alerts.drop_spent_payloads(db)

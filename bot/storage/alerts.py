@@ -1,7 +1,8 @@
 """Warning-sign alerts for staff and human handoffs: who, which tier, acknowledged when; no more than that.
 
-The patient's words are kept only while an alert is open (acknowledging it blanks them); a handoff keeps only
-which staff-chat message belongs to which patient, never the messages themselves.
+An alert row holds no words: the patient's words live only in the queued alert messages (outbox payloads),
+and a payload is dropped once it was posted or is no longer needed (the repeat, once someone took the alert).
+A handoff keeps only which staff-chat message belongs to which patient, never the messages themselves.
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ def m001_alerts(db: Database) -> None:
             patient_id INTEGER REFERENCES patients(id) ON DELETE CASCADE,
             tier TEXT NOT NULL,
             source TEXT NOT NULL,
-            words TEXT,
             created_at TEXT NOT NULL,
             acknowledged_at TEXT,
             acknowledged_by INTEGER
@@ -81,13 +81,12 @@ class Alert:
     patient_id: int | None
     tier: str
     source: str
-    words: str | None
     created_at: str
     acknowledged_at: str | None
     acknowledged_by: int | None
 
 
-_ALERT_COLUMNS = "id, chat_id, patient_id, tier, source, words, created_at, acknowledged_at, acknowledged_by"
+_ALERT_COLUMNS = "id, chat_id, patient_id, tier, source, created_at, acknowledged_at, acknowledged_by"
 
 
 def _alert(r: tuple[object, ...]) -> Alert:
@@ -97,10 +96,9 @@ def _alert(r: tuple[object, ...]) -> Alert:
         r[2] if isinstance(r[2], int) else None,
         str(r[3]),
         str(r[4]),
-        r[5] if isinstance(r[5], str) else None,
-        str(r[6]),
-        r[7] if isinstance(r[7], str) else None,
-        r[8] if isinstance(r[8], int) else None,
+        str(r[5]),
+        r[6] if isinstance(r[6], str) else None,
+        r[7] if isinstance(r[7], int) else None,
     )
 
 
@@ -122,14 +120,13 @@ def create(
     patient_id: int | None,
     tier: str,
     source: str,
-    words: str | None,
     now: datetime,
 ) -> int | None:
     """Store a new alert once per `source_key`; its id, or None when it already existed."""
     cursor = db.conn.execute(
-        "INSERT INTO alerts (source_key, chat_id, patient_id, tier, source, words, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source_key) DO NOTHING",
-        (source_key, chat_id, patient_id, tier, source, words, iso(now)),
+        "INSERT INTO alerts (source_key, chat_id, patient_id, tier, source, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (source_key) DO NOTHING",
+        (source_key, chat_id, patient_id, tier, source, iso(now)),
     )
     return int(cursor.lastrowid) if cursor.rowcount == 1 and cursor.lastrowid else None
 
@@ -149,11 +146,11 @@ def open_alerts(db: Database) -> list[Alert]:
 
 
 def acknowledge(db: Database, alert_id: int, staff_id: int, now: datetime) -> bool:
-    """Mark an open alert as taken by `staff_id`: its words are blanked, its repeat is cancelled and the
-    stored copies of the alert message are dropped. False when it was already acknowledged (or unknown)."""
+    """Mark an open alert as taken by `staff_id`: its repeat is cancelled and the stored copies of the alert
+    message (with the patient's words) are dropped. False when it was already acknowledged (or unknown)."""
     with _transaction(db) as conn:
         cursor = conn.execute(
-            "UPDATE alerts SET acknowledged_at = ?, acknowledged_by = ?, words = NULL "
+            "UPDATE alerts SET acknowledged_at = ?, acknowledged_by = ? "
             "WHERE id = ? AND acknowledged_at IS NULL",
             (iso(now), staff_id, alert_id),
         )
@@ -171,21 +168,13 @@ def acknowledge(db: Database, alert_id: int, staff_id: int, now: datetime) -> bo
     return True
 
 
-def blank_old_words(db: Database, before: str) -> int:
-    """Retention: blank the words of alerts still open since before `before` (and their queued copies)."""
-    ids = [
-        int(r[0])
-        for r in db.conn.execute(
-            "SELECT id FROM alerts WHERE words IS NOT NULL AND created_at < ?", (before,)
-        ).fetchall()
-    ]
-    for alert_id in ids:
-        db.conn.execute("UPDATE alerts SET words = NULL WHERE id = ?", (alert_id,))
-        db.conn.execute(
-            "UPDATE outbox SET payload = NULL WHERE kind = ? AND dedupe_key IN (?, ?) AND state != 'pending'",
-            (ALERT, f"alert:{alert_id}", f"alert:{alert_id}:repeat"),
-        )
-    return len(ids)
+def drop_spent_payloads(db: Database) -> int:
+    """Drop the stored text of alert messages posted (or never to be): only pending ones keep it."""
+    cursor = db.conn.execute(
+        "UPDATE outbox SET payload = NULL WHERE kind = ? AND state != 'pending' AND payload IS NOT NULL",
+        (ALERT,),
+    )
+    return int(cursor.rowcount)
 
 
 def ack_times(db: Database, since: str) -> tuple[int, list[float]]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime
 
 from bot.core.grouping import Group
@@ -91,7 +92,7 @@ class StaffRenderer:
 
     def taken(self, view: AlertView, staff: str) -> Outgoing:
         """The alert once someone pressed "I'll handle it" (the patient's words are no longer shown)."""
-        lines = [line for line in self.alert_lines(view) if not view.words or view.words not in line]
+        lines = self.alert_lines(replace(view, words=None, repeat=False))
         lines.append(self.text("alert_taken", staff=staff))
         return Outgoing("\n".join(lines)[:4000], keyboard(self.alert_buttons(view.alert_id, handled=True)))
 
