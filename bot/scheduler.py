@@ -172,6 +172,8 @@ class Dispatcher:
     values: Mapping[str, object] = field(default_factory=dict)
     composers: dict[str, Composer] = field(default_factory=dict)
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    keep_going: Callable[[], bool] = lambda: True
+    """False once the application stops: the pass then ends soon, returning unsent rows to pending."""
     _running: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
     _recovered: bool = field(default=False, init=False)
     _unplannable: set[int] = field(default_factory=set, init=False)
@@ -253,14 +255,22 @@ class Dispatcher:
                 while (row := await queue.get()) is not None:
                     if queue.qsize() <= watermark:
                         low.set()
-                    await self._deliver(row, report)
+                    try:
+                        if self.keep_going():
+                            await self._deliver(row, report)
+                        else:
+                            await self.store.run(outbox.release, row.id, self.clock())
+                    except Exception as exc:  # keep the worker alive; the row is re-queued at start-up
+                        log.error("dispatch failed for outbox row %d: %s", row.id, type(exc).__name__)
 
             workers = [asyncio.create_task(worker()) for _ in range(self.policy.concurrency)]
             try:
                 # Only kinds with a composer: rows of a feature that is not registered wait for it.
                 kinds = tuple(sorted(self.composers))
-                while rows := await self.store.run(
-                    outbox.claim_due, self.clock(), self.policy.batch, self.judge, kinds
+                while self.keep_going() and (
+                    rows := await self.store.run(
+                        outbox.claim_due, self.clock(), self.policy.batch, self.judge, kinds
+                    )
                 ):
                     for row in rows:
                         queue.put_nowait(row)

@@ -3,6 +3,7 @@ Telegram errors (429, 403, timeouts, connection failures), mute and forget."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 import pytest_asyncio
 from telegram import Bot
 
+from bot.ratelimit import RateLimiter
 from bot.scheduler import OutgoingMessage, plan_checkins, skip_overdue_checkins
 from bot.storage import Store, checkin_log, outbox
 from tests.checkin_support import (
@@ -381,3 +383,27 @@ async def test_rows_of_other_kinds_wait_for_their_composer(
     await dispatcher.run_once()
     assert [c.text for c in server.sent_messages(7015)] == ["hello staff"]
     assert store.call(outbox.state_counts) == {"sent": 1}
+
+
+async def test_a_stopping_bot_ends_the_pass_and_returns_unsent_rows(
+    store: Store, bot: Bot, server: FakeBotAPI
+) -> None:
+    treated = date(2026, 6, 1)
+    clock = FakeClock(local(treated, 12))
+    for chat in range(7100, 7160):
+        await enroll(store, chat, treated, clock())
+    stopping = False
+    dispatcher = make_dispatcher(store, bot, clock, limiter=RateLimiter(overall=20))
+    dispatcher.keep_going = lambda: not stopping
+    clock.set(local(treated + timedelta(days=1), 10, 0))
+    task = asyncio.create_task(dispatcher.run_once())
+    await server.wait_for_messages_async(None, 5)
+    stopping = True
+    report = await asyncio.wait_for(task, 2)
+    counts = store.call(outbox.state_counts)
+    assert "sending" not in counts
+    assert counts["sent"] == report.sent == len(server.sent_messages()) < 60
+    assert counts["pending"] == 60 * 4 - report.sent  # the rest of day 1, and days 3, 7 and 28
+    assert store.call(
+        lambda db: db.conn.execute("SELECT MAX(attempts) FROM outbox WHERE state = 'pending'").fetchone()
+    ) == (0,)

@@ -282,6 +282,16 @@ def retry_later(db: Database, row_id: int, at: datetime, error: str, now: dateti
     return _finish(db, row_id, "pending", now, next_attempt_at=iso(at), last_error=error)
 
 
+def release(db: Database, row_id: int, now: datetime) -> bool:
+    """sending -> pending for a claimed row that was never attempted (the bot is stopping)."""
+    cursor = db.conn.execute(
+        "UPDATE outbox SET state = 'pending', attempts = MAX(attempts - 1, 0), updated_at = ? "
+        "WHERE id = ? AND state = 'sending'",
+        (iso(now), row_id),
+    )
+    return cursor.rowcount == 1
+
+
 def count_attempt(db: Database, row_id: int, now: datetime) -> None:
     """Count one more send attempt of a row being sent (retries inside one dispatch pass)."""
     db.conn.execute(
@@ -395,9 +405,10 @@ def planning_info(db: Database, treatment_id: int) -> PlanningInfo | None:
 def unplanned_treatments(db: Database, after: int = 0, limit: int = 500) -> list[int]:
     """Treatments (id > `after`) that have no check-in rows yet, i.e. enrolled since the last pass."""
     found = db.conn.execute(
+        # The literal 'checkin' lets SQLite use the partial index outbox_checkin_step.
         "SELECT t.id FROM treatments t WHERE t.id > ? AND NOT EXISTS "
-        "(SELECT 1 FROM outbox o WHERE o.treatment_id = t.id AND o.kind = ?) ORDER BY t.id LIMIT ?",
-        (after, CHECKIN, limit),
+        "(SELECT 1 FROM outbox o WHERE o.treatment_id = t.id AND o.kind = 'checkin') ORDER BY t.id LIMIT ?",
+        (after, limit),
     ).fetchall()
     return [int(r[0]) for r in found]
 

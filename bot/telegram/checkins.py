@@ -108,6 +108,7 @@ def build_dispatcher(
 ) -> Dispatcher:
     """The dispatcher for this application (sends with `application.bot`)."""
     return Dispatcher(
+        keep_going=lambda: application.running,
         store=context.store,
         kb=context.engine.kb,
         sender=TelegramSender(application.bot),
