@@ -102,3 +102,21 @@ async def test_mute_unmute_and_forget_reach_the_outbox(bot: Bot) -> None:
     await bot.quiet(0.5)
     assert bot.rows("SELECT COUNT(*) FROM patients") == [(0,)]
     assert bot.rows("SELECT COUNT(*) FROM outbox") == [(0,)]
+
+
+async def test_a_bit_worried_asks_and_the_next_message_is_answered(bot: Bot) -> None:
+    bot.server.push_command(303, "/start", args=bot.invite(days_ago=3).payload)
+    await bot.replies(303, 1)
+    bot.clock.advance(minutes=2, seconds=10)
+    await wake(bot)
+    checkin = next(
+        c for c in bot.server.sent_messages(303) if c.reply_markup and "ci:" in str(c.reply_markup)
+    )
+    data = {b["text"]: b["callback_data"] for row in checkin.reply_markup["inline_keyboard"] for b in row}
+    before = len(bot.server.sent_messages(303))
+    bot.server.push_callback(303, data["A bit worried"], message_id=checkin.message_id)
+    [ask] = (await bot.replies(303, before + 1))[before:]
+    assert "What is bothering you?" in (ask.text or "")
+    [answer] = await bot.say(303, "my skin is peeling a lot, is that normal?")
+    assert "peel" in (answer.text or "").lower() or "flak" in (answer.text or "").lower()
+    assert bot.rows("SELECT option FROM checkin_responses") == [("bit_worried",)]

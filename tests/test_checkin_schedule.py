@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.core.checkins import (
     Action,
@@ -117,3 +120,27 @@ def test_checkin_text_for_the_day() -> None:
     assert "How are your results looking?" in day28 and "book" in day28
     day1 = checkin_text(engine.kb, procedure, 1, engine.clinic.values())
     assert "microneedling" in day1 and "{" not in day1 + day3 + day7 + day28
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    treated_on=st.dates(min_value=date(2026, 1, 1), max_value=date(2026, 12, 31)),
+    zone_name=st.sampled_from(
+        ["Europe/London", "America/New_York", "Australia/Sydney", "Asia/Kolkata", "UTC"]
+    ),
+    hour=st.integers(min_value=8, max_value=20),
+    minute=st.sampled_from([0, 15, 30, 59]),
+)
+def test_every_step_is_due_at_the_local_checkin_time_outside_quiet_hours(
+    treated_on: date, zone_name: str, hour: int, minute: int
+) -> None:
+    tz = ZoneInfo(zone_name)
+    config = CheckinSettings(checkin_time=time(hour, minute))
+    steps = shipped_engine().kb.procedures["microneedling"].checkins.steps
+    planned = plan(steps, treated_on, tz, config, datetime(2025, 1, 1, tzinfo=UTC))
+    for step in planned:
+        local = step.due_at.astimezone(tz)
+        assert local.date() == treated_on + timedelta(days=step.day)
+        assert local.time() == time(hour, minute)
+        assert step.due_at < step.expires_at <= step.due_at + timedelta(hours=24)
+    assert all(a.expires_at <= b.due_at for a, b in itertools.pairwise(planned))
