@@ -38,6 +38,10 @@ def test_settings_from_environment() -> None:
             parse_hhmm(bad)
     with pytest.raises(ValueError):
         parse_quiet_hours("21:00")
+    with pytest.raises(ValueError, match=r"^AFTERCARE_CHECKIN_TIME: expected a time"):
+        CheckinSettings.from_environ({"AFTERCARE_CHECKIN_TIME": "25:00"})
+    with pytest.raises(ValueError, match=r"^AFTERCARE_QUIET_HOURS: expected quiet hours"):
+        CheckinSettings.from_environ({"AFTERCARE_QUIET_HOURS": "nights"})
     with pytest.raises(ValueError, match="inside the quiet hours"):
         CheckinSettings.from_environ({"AFTERCARE_CHECKIN_TIME": "22:00"})
 

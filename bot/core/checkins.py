@@ -61,13 +61,19 @@ class CheckinSettings:
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> CheckinSettings:
-        """Read `AFTERCARE_CHECKIN_TIME` and `AFTERCARE_QUIET_HOURS` from a mapping (defaults when unset)."""
+        """Read `AFTERCARE_CHECKIN_TIME` and `AFTERCARE_QUIET_HOURS` from a mapping (defaults when unset);
+        ValueError naming the variable when one is malformed."""
         checkin = environ.get(CHECKIN_TIME_VAR, "").strip()
         quiet = environ.get(QUIET_HOURS_VAR)
-        return cls(
-            checkin_time=parse_hhmm(checkin) if checkin else DEFAULT_CHECKIN_TIME,
-            quiet_hours=DEFAULT_QUIET_HOURS if quiet is None else parse_quiet_hours(quiet),
-        )
+        try:
+            at = parse_hhmm(checkin) if checkin else DEFAULT_CHECKIN_TIME
+        except ValueError as exc:
+            raise ValueError(f"{CHECKIN_TIME_VAR}: {exc}") from None
+        try:
+            hours = DEFAULT_QUIET_HOURS if quiet is None else parse_quiet_hours(quiet)
+            return cls(checkin_time=at, quiet_hours=hours)
+        except ValueError as exc:
+            raise ValueError(f"{QUIET_HOURS_VAR}: {exc}") from None
 
 
 def zone(name: str | None) -> ZoneInfo:
