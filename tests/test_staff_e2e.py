@@ -450,7 +450,7 @@ async def test_a_checkin_answer_out_of_hours_alerts_staff_and_says_the_clinic_is
 
 async def test_sighup_reloads_at_once(bot: Bot) -> None:
     reloader: Reloader = bot.app.bot_data[WATCHER_KEY]
-    for _ in range(100):  # the handler is installed by a one-off job right after the start
+    for _ in range(400):  # installed by a one-off job right after the start (else by the 5-second poll)
         if reloader.sighup:
             break
         await bot.quiet(0.02)

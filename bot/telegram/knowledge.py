@@ -67,11 +67,16 @@ class Reloader:
                 log.warning("could not tell the staff chat about the refused edit: %s", type(exc).__name__)
 
     async def poll(self, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """The repeating job."""
+        """The repeating job (it also installs the SIGHUP handler if the one-off job at start-up was missed,
+        as APScheduler skips a job more than a second late)."""
+        if not self.sighup:
+            await self.install_sighup(context)
         await self.reload()
 
     async def install_sighup(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """`kill -HUP <pid>` reloads at once (where the platform has signals)."""
+        if self.sighup:
+            return
         loop = asyncio.get_running_loop()
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError, AttributeError):
             loop.add_signal_handler(
