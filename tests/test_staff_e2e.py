@@ -267,6 +267,21 @@ async def test_staff_commands(bot: Bot) -> None:
     bot.server.push_command(STAFF_CHAT, "/stats", user_id=STAFF)
     [*_, stats] = await staff_count(bot, 6)
     assert "Last 7 days: 1 enrolled" in (stats.text or "") and "3 not answered" in (stats.text or "")
+    # The staff chat's own command menu lists them; the patients' menu does not.
+    scope = {"type": "chat", "chat_id": STAFF_CHAT}
+    for _ in range(400):
+        if bot.server.commands(scope):
+            break
+        await bot.quiet(0.02)
+    assert [c["command"] for c in bot.server.commands(scope)] == [
+        "enroll",
+        "patients",
+        "alerts",
+        "unanswered",
+        "stats",
+        "done",
+    ]
+    assert "stats" not in [c["command"] for c in bot.server.commands()]
     # A staff member may also use the commands in a private chat with the bot.
     [private] = await bot.say(STAFF, "/alerts")
     assert private.text == "No open alerts."

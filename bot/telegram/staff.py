@@ -12,7 +12,7 @@ import logging
 from datetime import date, datetime
 from typing import Any
 
-from telegram import BotCommand, Message, Update
+from telegram import BotCommand, BotCommandScopeChat, Message, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import (
     Application,
@@ -58,6 +58,7 @@ class Staff:
         self.dispatcher = dispatcher
         self.staff_chat = ctx.config.staff_chat_id
         self.staff_ids = ctx.config.staff_ids
+        self._menu_set = False
 
     # -- wiring --------------------------------------------------------------------------------------
 
@@ -105,8 +106,21 @@ class Staff:
         app.create_task(soon(), name="staff-alert-dispatch")
 
     async def _escalations(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if not self._menu_set:
+            await self._set_menu(context)
         if not await self.services.alerts.sync_escalations() and await self.services.alerts.due():
             self.kick(context.application)
+
+    async def _set_menu(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The staff commands as the command menu of the staff chat only (patients never see them)."""
+        if self.staff_chat is None:
+            return
+        menu = [BotCommand(c, self.render.text(f"commands.{c}") or c) for c in (*STAFF_COMMANDS, "done")]
+        try:
+            await context.bot.set_my_commands(menu, scope=BotCommandScopeChat(self.staff_chat))
+        except TelegramError as exc:
+            log.warning("could not set the staff chat's command menu: %s", type(exc).__name__)
+        self._menu_set = True
 
     def compose(self, row: OutboxRow) -> OutgoingMessage:
         """The staff-chat message of an alert row (the dispatcher sends it)."""
