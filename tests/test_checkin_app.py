@@ -120,3 +120,23 @@ async def test_a_bit_worried_asks_and_the_next_message_is_answered(bot: Bot) -> 
     [answer] = await bot.say(303, "my skin is peeling a lot, is that normal?")
     assert "peel" in (answer.text or "").lower() or "flak" in (answer.text or "").lower()
     assert bot.rows("SELECT option FROM checkin_responses") == [("bit_worried",)]
+
+
+async def test_a_press_handled_too_late_to_answer_the_query_still_gets_its_reply(bot: Bot) -> None:
+    bot.server.push_command(304, "/start", args=bot.invite(days_ago=3).payload)
+    await bot.replies(304, 1)
+    bot.clock.advance(minutes=2, seconds=10)
+    await wake(bot)
+    checkin = next(
+        c for c in bot.server.sent_messages(304) if c.reply_markup and "ci:" in str(c.reply_markup)
+    )
+    data = {b["text"]: b["callback_data"] for row in checkin.reply_markup["inline_keyboard"] for b in row}
+    before = len(bot.server.sent_messages(304))
+    bot.server.fail_next(
+        "answerCallbackQuery", 400, "Bad Request: query is too old and response timeout expired"
+    )
+    bot.server.push_callback(304, data["Something's wrong"], message_id=checkin.message_id)
+    [question] = (await bot.replies(304, before + 1))[before:]
+    assert "trouble breathing" in (question.text or "")
+    assert bot.rows("SELECT option FROM checkin_responses") == [("something_wrong",)]
+    assert bot.rows("SELECT kind, tier FROM staff_events") == [("escalation", "same_day")]

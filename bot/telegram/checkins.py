@@ -165,7 +165,9 @@ async def _on_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     answers: CheckinAnswers = context.application.bot_data[ANSWERS_KEY]
     dispatcher: Dispatcher = context.application.bot_data[DISPATCHER_KEY]
     reply = await answers.press(update.effective_chat.id, query.data, dispatcher.clock())
-    await query.answer(reply.toast)
+    # A press handled late (the bot was down) has an expired query: the reply must still go out.
+    with contextlib.suppress(BadRequest):
+        await query.answer(reply.toast)
     await _show(update, context, reply)
 
 
