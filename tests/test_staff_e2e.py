@@ -502,3 +502,17 @@ async def test_an_alert_queued_while_the_bot_is_down_is_sent_when_it_starts(
     finally:
         await stop_bot(second)
     assert second.errors == []
+
+
+async def test_someone_not_enrolled_gets_an_alert_and_forget_removes_it(bot: Bot) -> None:
+    alert = await raise_alert(bot, 451, "my throat is closing up, private words")
+    assert "A person who has not enrolled" in (alert.text or "")
+    assert "Not enrolled: procedure and day unknown" in (alert.text or "")
+    assert bot.rows("SELECT COUNT(*) FROM alerts WHERE chat_id = 451 AND patient_id IS NULL") == [(1,)]
+    await bot.say(451, "/forget")
+    mark = bot.server.mark()
+    bot.server.push_callback(451, "f:yes")
+    done = await bot.server.wait_for_async(lambda c: c.method == "editMessageText" and c.ok, since=mark)
+    assert "alerts sent to the clinic about you (1)" in (done.text or "")
+    assert bot.rows("SELECT COUNT(*) FROM alerts") == [(0,)]
+    assert bot.rows("SELECT COUNT(*) FROM outbox WHERE kind = 'alert'") == [(0,)]
