@@ -11,6 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.core.answer import Clinic
+from bot.core.checkins import CheckinSettings
 from bot.core.hours import WEEKDAYS, OpeningHours, OpeningSpan
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
@@ -44,6 +45,7 @@ class Config:
     knowledge_dir: Path | None = None  # AFTERCARE_KNOWLEDGE (else the shipped knowledge base)
     invite_days: int = 14
     question_retention_days: int = 30
+    checkins: CheckinSettings = field(default_factory=CheckinSettings)
 
     @property
     def lock_path(self) -> Path:
@@ -148,6 +150,10 @@ def load_config(
     invite_days = _int("AFTERCARE_INVITE_DAYS", env.get("AFTERCARE_INVITE_DAYS"), 14) or 14
     if not 1 <= invite_days <= 90:
         raise ConfigError("AFTERCARE_INVITE_DAYS must be between 1 and 90")
+    try:
+        checkins = CheckinSettings.from_environ(env)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     return Config(
         token=token,
         api_url=check_api_url(env.get("AFTERCARE_API_URL", DEFAULT_API_URL)),
@@ -163,4 +169,5 @@ def load_config(
         alert_repeat_minutes=repeat,
         knowledge_dir=Path(env["AFTERCARE_KNOWLEDGE"]) if env.get("AFTERCARE_KNOWLEDGE") else None,
         invite_days=invite_days,
+        checkins=checkins,
     )

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -112,11 +111,18 @@ def build_dispatcher(
         store=context.store,
         kb=context.engine.kb,
         sender=TelegramSender(application.bot),
-        settings=settings or CheckinSettings.from_environ(os.environ),
+        settings=settings or _configured_settings(context),
         clock=clock or getattr(context, "clock", None) or utc_now,
         limiter=limiter or RateLimiter(),
         values=context.engine.clinic.values(),
     )
+
+
+def _configured_settings(context: CheckinContext) -> CheckinSettings:
+    """The check-in time and quiet hours from the bot's configuration (defaults for a bare context)."""
+    config = getattr(context, "config", None)
+    settings = getattr(config, "checkins", None)
+    return settings if isinstance(settings, CheckinSettings) else CheckinSettings()
 
 
 def register(
@@ -139,7 +145,14 @@ def register(
     application.add_handler(CommandHandler("unmute", _before_unmute), group=UNMUTE_GROUP)
     if application.job_queue is None:
         raise RuntimeError("check-ins need PTB's job queue (python-telegram-bot[job-queue])")
-    application.job_queue.run_repeating(_wake, interval=interval, first=0.0, name="checkin-dispatcher")
+    # A slow start-up must not make the scheduler drop the first, start-up pass as "missed".
+    application.job_queue.run_repeating(
+        _wake,
+        interval=interval,
+        first=0.0,
+        name="checkin-dispatcher",
+        job_kwargs={"misfire_grace_time": None, "coalesce": True},
+    )
     return dispatcher
 
 
