@@ -140,3 +140,11 @@ def test_empty_message_gets_a_prompt_not_an_answer(engine: Engine) -> None:
     answer = engine.answer("   ", P, day=2)
     assert answer.topic is None
     assert answer.text.strip()
+
+
+def test_words_patients_type_are_not_remembered_unless_they_are_typos_of_known_words(engine: Engine) -> None:
+    matcher = engine.matchers[P]
+    engine.answer("my neighbour zyxwvutsrq said retinoll is fine", P, day=2)
+    assert "zyxwvutsrq" not in matcher._corrections
+    assert "neighbour" not in matcher._corrections
+    assert all(value in matcher.vocabulary for value in matcher._corrections.values())

@@ -106,3 +106,35 @@ def test_routine_tier_is_not_a_red_flag(engine: Engine) -> None:
     answer = engine.answer("I have dark patches on my cheeks", P, day=30)
     assert answer.urgency is Tier.ROUTINE
     assert not answer.red_flag
+
+
+@pytest.mark.parametrize(
+    ("message", "tier"),
+    [
+        ("my lips are swelling more than ever", Tier.EMERGENCY),
+        ("there is more pus than ever", Tier.SAME_DAY),
+        ("i get hives every time i try a new cream, now my face is covered in hives", Tier.SAME_DAY),
+        ("I have a history of cold sores and now there are blisters on my lip", Tier.SAME_DAY),
+        ("i have never had lips swelling like this", Tier.EMERGENCY),
+    ],
+)
+def test_question_words_do_not_hide_a_report(engine: Engine, message: str, tier: Tier) -> None:
+    assert engine.answer(message, P, day=2).urgency is tier
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "is a fever ever normal after microneedling",
+        "i have never had a fever",
+        "i get cold sores once a year",
+    ],
+)
+def test_general_questions_and_denials_stay_calm(engine: Engine, message: str) -> None:
+    assert not engine.answer(message, P, day=2).red_flag
+
+
+def test_a_sign_at_the_very_end_of_a_full_length_message(engine: Engine) -> None:
+    message = ("la " * 1360) + "there is pus"
+    assert len(message) <= 4096
+    assert engine.answer(message, P, day=3).red_flag

@@ -214,7 +214,8 @@ class Matcher:
             else None
         )
         result = best[0] if best else word
-        if len(self._corrections) < 10_000:  # bounded: a cache, not a log of what patients typed
+        # Only typos of the knowledge base's own words are remembered: other words patients type are not kept.
+        if result != word and len(self._corrections) < 10_000:
             self._corrections[word] = result
         return result
 

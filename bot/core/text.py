@@ -85,9 +85,12 @@ def strip_invisible(text: str) -> str:
     return "".join(ch for ch in text if unicodedata.category(ch) not in {"Cf", "Cc"} or ch in "\n\t ")
 
 
-def normalize(text: str) -> str:
-    """Fold a message to lower-case words with single spaces: NFKC, no punctuation, no contractions."""
-    text = unicodedata.normalize("NFKC", text[:MAX_INPUT_CHARS])
+def normalize(text: str, limit: int | None = MAX_INPUT_CHARS) -> str:
+    """Fold a message to lower-case words with single spaces: NFKC, no punctuation, no contractions.
+
+    Only the first `limit` characters are read (all of them with None).
+    """
+    text = unicodedata.normalize("NFKC", text if limit is None else text[:limit])
     text = strip_invisible(text).translate(_APOSTROPHES).casefold()
     words = []
     for raw in _NON_WORD.sub(" ", text).split():

@@ -18,6 +18,8 @@ from bot.core.text import NEGATIONS, normalize, stem, strip_invisible
 
 _CLAUSE_SPLIT = re.compile(r"[?!.;\n,:]+|\bbut\b|\bhowever\b|\bthough\b|\balthough\b", re.IGNORECASE)
 _NEGATION_LOOKBACK = 3
+MAX_SCREEN_CHARS = 10_000
+"""The screen reads every character of a Telegram message (4,096) and more: a sign at the end counts."""
 _WINDOW_SLACK = 3
 _COMPACT_MIN = 8
 
@@ -28,7 +30,8 @@ _HYPOTHETICAL_CUES = (
     "if i notice", "if you notice", "if i see", "if you see", "if i start", "if it start", "if i ever",
     "if i were", "what if", "in case", "how do i know", "how can i tell", "how will i know",
     "how would i know",
-    "how do you know", "how to tell", "how do i tell", "how do you tell", "ever", "get / once a",
+    "how do you know", "how to tell", "how do i tell", "how do you tell", "ever / normal", "ever / happen",
+    "do people ever", "get / once a",
     "get / every", "get / occasionally", "get / time to time", "get / now and then", "get / a year",
     "get / often",
     "what / look like", "what / looks like", "sign of", "signs of",
@@ -40,6 +43,19 @@ _HYPOTHETICAL_CUES = (
 )  # fmt: skip
 _HYPOTHETICAL = tuple(
     tuple(tuple(stem(w) for w in part.split()) for part in cue.split(" / ")) for cue in _HYPOTHETICAL_CUES
+)
+# A clause that also reports something happening now is a report, whatever else it says: "I have a history
+# of cold sores and now there are blisters on my lip".
+_REPORT_MARKERS = tuple(
+    tuple(stem(w) for w in marker.split())
+    for marker in (
+        "now", "today", "tonight", "this morning", "this evening", "came up", "come up", "appeared",
+        "broke out", "woke up", "covered in", "right now", "at the moment",
+    )
+)  # fmt: skip
+# "never had anything like this" reports something new; it does not deny it.
+_NEVER_REPORTS = tuple(
+    (tuple(stem(w) for w in m.split()),) for m in ("like this", "before", "this bad", "so bad")
 )
 _MILD = tuple(
     (tuple(stem(w) for w in q.split()),)
@@ -103,19 +119,21 @@ class Screener:
             return cached
         best = process.extractOne(word, self._long_words, scorer=fuzz.ratio, score_cutoff=84)
         result = best[0] if best else word
-        if len(self._cache) < 10_000:
+        # Only typos of the knowledge base's own words are remembered: other words patients type are not kept.
+        if result != word and len(self._cache) < 10_000:
             self._cache[word] = result
         return result
 
     def screen(self, text: str, day: int | None) -> Screening | None:
         """The most urgent warning sign in `text` for a patient on `day` (None when unknown), or None."""
         clauses = [
-            [self._canonical(stem(w)) for w in normalize(c).split()] for c in _CLAUSE_SPLIT.split(text[:4000])
+            [self._canonical(stem(w)) for w in normalize(c, limit=None).split()]
+            for c in _CLAUSE_SPLIT.split(text[:MAX_SCREEN_CHARS])
         ]
         # Clauses that ask *about* a sign are set aside once, before any pattern is tried.
         every_clause = [c for c in clauses if c]
-        clauses = [c for c in every_clause if not _has_any(c, _HYPOTHETICAL)]
-        compact_text = _compact(text[:4000])
+        clauses = [c for c in every_clause if not _asks_about_signs(c)]
+        compact_text = _compact(text[:MAX_SCREEN_CHARS])
         fired: list[tuple[Tier, WarningSign]] = []
         present = {word for clause in every_clause for word in clause}
         candidates = {
@@ -227,7 +245,14 @@ def _negated(words: list[str], position: int, vocabulary: frozenset[str]) -> boo
             position = before
             continue
         window = words[max(0, position - _NEGATION_LOOKBACK) : position]
+        if "never" in window and _has_any(words, _NEVER_REPORTS):
+            window = [w for w in window if w != "never"]
         return any(word in NEGATIONS for word in window)
+
+
+def _asks_about_signs(clause: list[str]) -> bool:
+    """True for a clause that asks about warning signs rather than reporting one."""
+    return _has_any(clause, _HYPOTHETICAL) and not _has_any(clause, tuple((m,) for m in _REPORT_MARKERS))
 
 
 _COORDINATORS = frozenset({"or", "and", "nor"})
