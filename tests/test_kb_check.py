@@ -178,3 +178,35 @@ def test_cli_on_a_missing_folder(tmp_path: Path) -> None:
     out = io.StringIO()
     assert main(["kb", "check", str(tmp_path / "nope")], out=out) == 1
     assert "not a folder" in out.getvalue()
+
+
+def test_a_missing_bot_text_is_reported(kb: Path) -> None:
+    path = kb / "messages.yaml"
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    line = lines.index("  help: >-") + 1
+    lines[line - 1] = "  hlep: >-"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    problems = _problems(kb)
+    assert any(re.search(r"messages\.yaml:\d+: bot\.help: required text is missing$", p) for p in problems)
+
+
+def test_a_misspelt_warning_question_tier_is_reported(kb: Path) -> None:
+    path = kb / "messages.yaml"
+    line = _line_of(path, "- tier: same_day")
+    path.write_text(path.read_text(encoding="utf-8").replace("- tier: same_day", "- tier: sameday", 1))
+    expected = f"{path}:{line}: checkins.warning_questions[1]: needs exactly 'tier'"
+    assert any(p.startswith(expected) for p in _problems(kb))
+
+
+def test_the_required_texts_list_matches_the_shipped_file() -> None:
+    import yaml
+
+    from bot.core.message_keys import REQUIRED_MESSAGES
+
+    data = yaml.safe_load((KNOWLEDGE / "messages.yaml").read_text(encoding="utf-8"))
+    for key in REQUIRED_MESSAGES:
+        node = data
+        for part in key.split("."):
+            node = node[part]
+        assert node, key

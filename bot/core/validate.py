@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.core.loader import LoadResult, Problem, load_folder
+from bot.core.loader import MESSAGES_FILE, LoadResult, Problem, load_folder
 from bot.core.matcher import Matcher
-from bot.core.model import KnowledgeBase, Procedure
+from bot.core.message_keys import REQUIRED_MESSAGES, WARNING_QUESTIONS
+from bot.core.model import KnowledgeBase, Procedure, Tier
 from bot.core.text import placeholders
 from bot.core.topics import CANONICAL_TOPICS
 from bot.core.yamlsafe import LoadedYaml
@@ -72,6 +73,7 @@ def check_folder(folder: Path, routing: bool = True) -> tuple[KnowledgeBase | No
     for procedure in result.kb.procedures.values():
         problems.extend(_check_procedure(procedure, result, routing))
     problems.extend(_check_placeholders(result))
+    problems.extend(_check_messages(result))
     problems.sort()
     return (None if problems else result.kb), problems
 
@@ -132,3 +134,44 @@ def _strings(node: object, path: tuple[str | int, ...]) -> list[tuple[tuple[str 
     if isinstance(node, list):
         return [item for index, value in enumerate(node) for item in _strings(value, (*path, index))]
     return []
+
+
+def _check_messages(result: LoadResult) -> list[Problem]:
+    """Every text the bot uses is present, and the check-in warning questions are well formed."""
+    found = [(name, loaded) for name, loaded in result.lines.items() if name.endswith(MESSAGES_FILE)]
+    if not found:
+        return []
+    name, loaded = found[0]
+    problems = []
+    for key in REQUIRED_MESSAGES:
+        node = _lookup(loaded.data, key)
+        if not isinstance(node, str | list) or not node:
+            parent = tuple(key.split(".")[:-1])
+            problems.append(Problem(name, loaded.line_of(parent), f"{key}: required text is missing"))
+    questions = _lookup(loaded.data, WARNING_QUESTIONS)
+    path = tuple(WARNING_QUESTIONS.split("."))
+    if not isinstance(questions, list) or not questions:
+        problems.append(Problem(name, loaded.line_of(path), f"{WARNING_QUESTIONS}: required list is missing"))
+        return problems
+    tiers = {tier.value for tier in Tier}
+    for index, item in enumerate(questions):
+        ok = isinstance(item, dict) and set(item) == {"tier", "text"} and item.get("tier") in tiers
+        if not ok or not isinstance(item.get("text"), str):
+            problems.append(
+                Problem(
+                    name,
+                    loaded.line_of((*path, index)),
+                    f"{WARNING_QUESTIONS}[{index}]: needs exactly 'tier' "
+                    f"({', '.join(sorted(tiers))}) and 'text'",
+                )
+            )
+    return problems
+
+
+def _lookup(data: object, dotted: str) -> object:
+    node = data
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
