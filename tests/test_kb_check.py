@@ -210,3 +210,15 @@ def test_the_required_texts_list_matches_the_shipped_file() -> None:
         for part in key.split("."):
             node = node[part]
         assert node, key
+
+
+def test_ids_that_would_not_fit_in_a_telegram_button_are_refused(kb: Path) -> None:
+    path = _procedure(kb)
+    line = _line_of(path, "id: all_good")
+    text = path.read_text(encoding="utf-8").replace("id: all_good", "id: everything_is_absolutely_fine", 1)
+    path.write_text(text, encoding="utf-8")
+    problems = _problems(kb)
+    assert any(
+        p.startswith(f"{path}:{line}: checkins.options[0].id: String should have at most 20")
+        for p in problems
+    )

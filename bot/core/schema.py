@@ -6,7 +6,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)]
+# Ids travel inside Telegram button data (at most 64 bytes with a prefix and other fields), hence the limits.
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
+ProcedureId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=30)]
+OptionId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=20)]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=3000)]
 Phrase = Annotated[str, StringConstraints(min_length=1, max_length=120)]
 
@@ -59,7 +62,7 @@ class EntryModel(_Strict):
 
 
 class ProcedureInfoModel(_Strict):
-    id: Id
+    id: ProcedureId
     name: Text
     title: Annotated[str, StringConstraints(min_length=1, max_length=60)]
     aliases: list[Phrase] = []
@@ -94,7 +97,7 @@ class WarningSignsModel(_Strict):
 
 
 class CheckinOptionModel(_Strict):
-    id: Id
+    id: OptionId
     label: Annotated[str, StringConstraints(min_length=1, max_length=40)]
 
 
