@@ -148,3 +148,9 @@ def test_words_patients_type_are_not_remembered_unless_they_are_typos_of_known_w
     assert "zyxwvutsrq" not in matcher._corrections
     assert "neighbour" not in matcher._corrections
     assert all(value in matcher.vocabulary for value in matcher._corrections.values())
+
+
+def test_what_the_procedure_treats_does_not_pull_towards_a_topic(engine: Engine) -> None:
+    assert engine.answer("how soon will my acne scars look better", P).topic == "results_timeline"
+    assert engine.answer("how many sessions do acne scars need", P).topic == "sessions_frequency"
+    assert engine.answer("will my insurer pay for acne scars treatment", P).topic is None

@@ -276,6 +276,7 @@ def _to_domain(name: str, loaded: LoadedYaml, model: ProcedureFileModel) -> Proc
         name=model.procedure.name,
         title=model.procedure.title,
         aliases=tuple(model.procedure.aliases),
+        treats=tuple(model.procedure.treats),
         entries=tuple(_entry(i, loaded, e) for i, e in enumerate(model.entries)),
         tier_replies={
             Tier.EMERGENCY: tiers.emergency.reply,

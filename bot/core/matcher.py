@@ -144,6 +144,11 @@ class Matcher:
             {tuple(stem(w) for w in tokens(a)) for a in names} - {()}, key=len, reverse=True
         )
         self._procedure_stem = "_".join(stem(w) for w in tokens(procedure.name)) or procedure.id
+        # What the procedure treats ("acne scars") says nothing about which answer is wanted: such phrases
+        # are dropped, so that "acne" in "acne scars" does not pull towards breakouts.
+        self._neutral_stems = sorted(
+            {tuple(stem(w) for w in tokens(t)) for t in procedure.treats} - {()}, key=len, reverse=True
+        )
 
     def _rule_keywords(self, entry_id: str) -> tuple[str, ...]:
         entry = self.procedure.entry(entry_id)
@@ -243,16 +248,18 @@ class Matcher:
         ]
 
     def _canonical_aliases(self, stems: list[str]) -> list[str]:
-        """Replace every name of the procedure ("derma pen", "micro needling") with one word."""
+        """Replace every name of the procedure ("derma pen", "micro needling") with one word, and drop what
+        it treats ("acne scars")."""
         result = list(stems)
         present = set(stems)
-        for alias in self._alias_stems:
-            if alias[0] not in present:
-                continue
-            size = len(alias)
-            for start in range(len(result) - size + 1):
-                if tuple(result[start : start + size]) == alias:
-                    result[start : start + size] = [self._procedure_stem] + [""] * (size - 1)
+        for phrases, replacement in ((self._alias_stems, self._procedure_stem), (self._neutral_stems, "")):
+            for phrase in phrases:
+                if phrase[0] not in present:
+                    continue
+                size = len(phrase)
+                for start in range(len(result) - size + 1):
+                    if tuple(result[start : start + size]) == phrase:
+                        result[start : start + size] = [replacement] + [""] * (size - 1)
         return [s for s in result if s]
 
     def score(self, text: str) -> list[Scored]:

@@ -141,6 +141,7 @@ class Procedure:
     signs: tuple[WarningSign, ...]
     checkins: CheckinPlan
     source: str = ""
+    treats: tuple[str, ...] = ()
 
     def entry(self, entry_id: str) -> Entry | None:
         """The entry with this id, if any."""

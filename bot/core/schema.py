@@ -66,6 +66,7 @@ class ProcedureInfoModel(_Strict):
     name: Text
     title: Annotated[str, StringConstraints(min_length=1, max_length=60)]
     aliases: list[Phrase] = []
+    treats: list[Phrase] = []
 
 
 class TierModel(_Strict):
