@@ -122,3 +122,13 @@ def test_asking_about_tomorrow_on_the_eve_of_the_day(engine: Engine) -> None:
     assert too_early.text.startswith("Not yet")
     already = engine.answer("can i go to the gym tomorrow", P, day=6)
     assert already.allowed_now is True
+
+
+def test_a_chosen_entry_is_answered_for_the_day_like_a_question(engine: Engine) -> None:
+    chosen = engine.answer_entry(P, "retinoids", day=2)
+    asked = engine.answer("when can i use retinol", P, day=2)
+    assert chosen.topic == "retinoids" and chosen.confidence == 1.0
+    assert chosen.allowed_now is False and chosen.allowed_from_day == asked.allowed_from_day
+    assert chosen.sections == asked.sections
+    with pytest.raises(KeyError):
+        engine.answer_entry(P, "no_such_entry", day=2)

@@ -162,6 +162,26 @@ class Engine:
             note=note,
         )
 
+    def answer_entry(
+        self, procedure_id: str, entry_id: str, day: int | None = None, treated_on: date | None = None
+    ) -> Answer:
+        """The reply for one entry as if the patient had asked about it (a pressed "Did you mean" button)."""
+        procedure = self.procedure(procedure_id)
+        entry = procedure.entry(entry_id)
+        if entry is None:
+            raise KeyError(f"unknown entry '{entry_id}' in procedure '{procedure_id}'")
+        return self._reply(
+            entry.title,
+            procedure,
+            day,
+            treated_on,
+            topic=entry.id,
+            topics=(entry.id,),
+            answer_ids=(entry.id,),
+            confidence=1.0,
+            note=None,
+        )
+
     def _bare(self, question: str, day: int | None, text: str) -> Answer:
         return Answer(question, day, None, (), 0.0, None, None, None, (), None, (text,))
 
