@@ -80,6 +80,25 @@ def test_parse_date(text: str, expected: date | None) -> None:
     assert parse_date(text, date(2026, 11, 23), MONTHS) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "today", "expected"),
+    [
+        ("24 November", date(2026, 11, 23), date(2026, 11, 24)),  # tomorrow, not last year's (day 364)
+        ("30/11", date(2026, 11, 23), date(2026, 11, 30)),
+        ("2 January", date(2026, 12, 30), date(2027, 1, 2)),  # across the new year
+        ("1 December", date(2026, 11, 23), date(2025, 12, 1)),  # further ahead: last year's, as before
+    ],
+)
+def test_a_yearless_date_a_few_days_ahead_is_in_the_future(text: str, today: date, expected: date) -> None:
+    assert parse_date(text, today, MONTHS) == expected
+
+
+def test_a_yearless_date_tomorrow_is_refused_as_future(store: Store, engine: Engine) -> None:
+    clock = FakeClock(datetime(2026, 11, 23, 12, tzinfo=UTC))
+    services = open_services(Config(token=TOKEN, link_secret="s"), store, engine, clock)
+    assert services.enrollment.read_date("24 November").status is DateStatus.FUTURE
+
+
 # --- configuration ------------------------------------------------------------------------------------------
 
 

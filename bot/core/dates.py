@@ -10,6 +10,7 @@ _NUMERIC = re.compile(r"(\d{1,2})[./-](\d{1,2})(?:[./-](\d{2}|\d{4}))?")
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _NAMED = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?\s+([^\W\d_]+)\.?(?:\s+(\d{4}))?")
 _NAMED_FIRST = re.compile(r"([^\W\d_]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?(?:\s+(\d{4}))?")
+FUTURE_DAYS = 7  # a yearless date up to this many days ahead is read as this year's (a future date)
 
 
 def _month(word: str, months: Sequence[str]) -> int | None:
@@ -28,8 +29,12 @@ def _build(year: int | None, month: int, day: int, today: date) -> date | None:
         found = date(today.year, month, day)
     except ValueError:
         return None
-    # Without a year the patient means the most recent such date.
-    return found if found <= today else _build(today.year - 1, month, day, today)
+    # Without a year the patient means the most recent such date, unless it is only a few days ahead: then it
+    # is a date still to come (refused as such), not one of last year.
+    if found <= today or (found - today).days <= FUTURE_DAYS:
+        ahead = _build(today.year + 1, month, day, today)  # "2 January" typed on 30 December
+        return ahead if ahead is not None and (ahead - today).days <= FUTURE_DAYS else found
+    return _build(today.year - 1, month, day, today)
 
 
 def parse_date(text: str, today: date, months: Sequence[str]) -> date | None:
