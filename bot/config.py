@@ -122,6 +122,11 @@ def _int(name: str, value: str | None, default: int | None) -> int | None:
         raise ConfigError(f"{name} must be a whole number, not '{value}'") from None
 
 
+def _int_or(name: str, value: str | None, default: int) -> int:
+    found = _int(name, value, default)
+    return default if found is None else found
+
+
 def load_config(
     environ: Mapping[str, str] = os.environ,
     *,
@@ -144,10 +149,11 @@ def load_config(
         phone=env.get("AFTERCARE_CLINIC_PHONE", defaults.phone),
         emergency_number=env.get("AFTERCARE_EMERGENCY_NUMBER", defaults.emergency_number),
     )
-    repeat = _int("AFTERCARE_ALERT_REPEAT_MINUTES", env.get("AFTERCARE_ALERT_REPEAT_MINUTES"), 15) or 15
+    # An explicit 0 is refused by the range check, not silently turned into the default.
+    repeat = _int_or("AFTERCARE_ALERT_REPEAT_MINUTES", env.get("AFTERCARE_ALERT_REPEAT_MINUTES"), 15)
     if not 1 <= repeat <= 24 * 60:
         raise ConfigError("AFTERCARE_ALERT_REPEAT_MINUTES must be between 1 and 1440")
-    invite_days = _int("AFTERCARE_INVITE_DAYS", env.get("AFTERCARE_INVITE_DAYS"), 14) or 14
+    invite_days = _int_or("AFTERCARE_INVITE_DAYS", env.get("AFTERCARE_INVITE_DAYS"), 14)
     if not 1 <= invite_days <= 90:
         raise ConfigError("AFTERCARE_INVITE_DAYS must be between 1 and 90")
     try:

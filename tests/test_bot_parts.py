@@ -128,6 +128,15 @@ def test_config_reads_the_environment() -> None:
         ({"TELEGRAM_BOT_TOKEN": TOKEN, "AFTERCARE_TIMEZONE": "Mars/Olympus"}, "unknown time zone"),
         ({"TELEGRAM_BOT_TOKEN": TOKEN, "AFTERCARE_STAFF_CHAT_ID": "abc"}, "whole number"),
         ({"TELEGRAM_BOT_TOKEN": TOKEN, "AFTERCARE_API_URL": "api.telegram.org"}, "not an http"),
+        # 0 is refused, not silently replaced by the default (14 days, 15 minutes)
+        (
+            {"TELEGRAM_BOT_TOKEN": TOKEN, "AFTERCARE_INVITE_DAYS": "0"},
+            "AFTERCARE_INVITE_DAYS must be between",
+        ),
+        (
+            {"TELEGRAM_BOT_TOKEN": TOKEN, "AFTERCARE_ALERT_REPEAT_MINUTES": "0"},
+            "REPEAT_MINUTES must be between",
+        ),
     ],
 )
 def test_config_errors_are_one_line(environ: dict[str, str], message: str) -> None:
