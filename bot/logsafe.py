@@ -39,11 +39,13 @@ def _redacted_record(record: logging.LogRecord) -> logging.LogRecord:
 
 
 def install(secrets: Iterable[str] = ()) -> None:
-    """Redact tokens (and `secrets`) from every log record from now on; quiet `httpx`'s URL logging."""
+    """Redact tokens (and `secrets`) from every log record from now on; quiet `httpx`'s URL logging and
+    APScheduler's line per job run."""
     global _installed
     _secrets.extend(s for s in secrets if s and s not in _secrets)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per job run, every second
     if _installed:
         return
     previous = logging.getLogRecordFactory()

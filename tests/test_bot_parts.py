@@ -241,6 +241,14 @@ def test_tokens_are_redacted_from_messages_and_tracebacks(caplog: pytest.LogCapt
     assert logging.getLogger("httpx").getEffectiveLevel() >= logging.WARNING
 
 
+def test_apscheduler_logs_no_line_per_job_run(caplog: pytest.LogCaptureFixture) -> None:
+    logsafe.install([])
+    with caplog.at_level(logging.INFO):
+        logging.getLogger("apscheduler.executors.default").info('Running job "poll" (scheduled at ...)')
+        logging.getLogger("apscheduler.scheduler").warning("job missed")
+    assert [r.getMessage() for r in caplog.records] == ["job missed"]
+
+
 def test_a_second_lock_on_the_same_database_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "a.db.lock"
     with InstanceLock(path), pytest.raises(AlreadyRunning):
