@@ -184,9 +184,9 @@ async def test_manual_flow_asks_for_the_time_zone_when_the_clinic_has_several(
             mark = server.mark()
             server.push_callback(143, data)
             edit = await server.wait_for_async(lambda c: c.method == "editMessageText" and c.ok, since=mark)
-        assert [d for _, d in buttons(edit)] == ["z:0:microneedling:20261123", "z:1:microneedling:20261123"]
+        assert [d for _, d in buttons(edit)] == ["z:0:microneedling:r0", "z:1:microneedling:r0"]
         mark = server.mark()
-        server.push_callback(143, "z:1:microneedling:20261123")
+        server.push_callback(143, "z:1:microneedling:r0")
         done = await server.wait_for_async(lambda c: c.method == "editMessageText" and c.ok, since=mark)
         assert "Today is the day of your microneedling" in (done.text or "")
         assert bot.rows("SELECT timezone FROM patients") == [("America/New_York",)]
@@ -354,7 +354,7 @@ async def test_unknown_buttons_are_answered_not_crashed(server: FakeBotAPI, bot:
 async def test_a_handler_error_gets_the_fallback_and_logs_no_text_or_token(
     server: FakeBotAPI, bot: Bot, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    async def broken(chat_id: int, text: str) -> None:
+    async def broken(chat_id: int, text: str, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
     monkeypatch.setattr(bot.services.conversation, "answer", broken)

@@ -32,11 +32,14 @@ class Conversation:
         await self.log(reply, text)
         return reply
 
-    async def answer(self, chat_id: int, text: str) -> Reply:
-        """The answer for the patient's day and procedure, not logged yet (see `log`)."""
+    async def answer(self, chat_id: int, text: str, procedure: str | None = None) -> Reply:
+        """The answer for the patient's day and procedure, not logged yet (see `log`); someone not enrolled
+        is answered for `procedure` (the one picked during set-up) or else the default one."""
         patient = await patient_lookup.find(self.deps, chat_id)
         if patient is None:
-            return Reply(self.deps.engine.answer(text, self.default_procedure()), patient, self.clinic_open())
+            known = procedure if procedure in self.deps.engine.kb.procedures else None
+            answer = self.deps.engine.answer(text, known or self.default_procedure())
+            return Reply(answer, patient, self.clinic_open())
         answer = self.deps.engine.answer(text, patient.procedure_id, patient.day, patient.treated_on)
         return Reply(answer, patient, self.clinic_open())
 

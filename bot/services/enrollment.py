@@ -109,9 +109,9 @@ class Enrollment:
             return DateCheck(DateStatus.UNREADABLE)
         return self.check_date(found)
 
-    def days_ago(self, days: int) -> date:
-        """The date `days` ago in the clinic's time zone (for the today / yesterday buttons)."""
-        return self.deps.today() - timedelta(days=days)
+    def days_ago(self, days: int, timezone: str | None = None) -> date:
+        """The date `days` ago in `timezone` (default the clinic's), for the today / yesterday buttons."""
+        return self.deps.today(timezone) - timedelta(days=days)
 
     async def enroll(
         self, chat_id: int, user_id: int | None, procedure: str, treated_on: date, timezone: str | None = None

@@ -25,6 +25,7 @@ from bot.services.views import DateStatus, PatientView, RedeemStatus
 from bot.telegram.context import BotContext
 from bot.telegram.messenger import retry_seconds
 from bot.telegram.render import (
+    DAYS_AGO,
     FORGET,
     OWN_PATTERN,
     PICK_DATE,
@@ -161,17 +162,26 @@ class PatientHandlers:
         message, chat_id = _message(update), _chat_id(update)
         text = message.text or ""
         awaiting = _chat_data(context).get(AWAITING_DATE)
-        if not isinstance(awaiting, str):
+        if not isinstance(awaiting, str) or awaiting not in self.ctx.engine.kb.procedures:
             awaiting = await self._date_without_question(chat_id, text)
-        if awaiting is not None and await self._typed_date(update, context, awaiting, text):
+        # A warning sign is never read as a date: "cant breathe" during set-up gets the safety reply.
+        if (
+            awaiting is not None
+            and not self._warning_sign(awaiting, text)
+            and await self._typed_date(update, context, awaiting, text)
+        ):
             return
         typing = asyncio.create_task(_typing(message))  # shown while the answer is being made
-        reply = await self.services.conversation.answer(chat_id, text)
+        reply = await self.services.conversation.answer(chat_id, text, procedure=awaiting)
         await typing
-        await send(message, self.render.reply(reply))
-        if reply.answer.urgency is not None:  # staff are alerted once the patient has the safety reply
+        if reply.answer.urgency is not None:  # staff are alerted even if the reply below fails to go out
             await self.services.alerts.from_message(reply, chat_id, text)
+        await send(message, self.render.reply(reply))
         await self.services.conversation.log(reply, text)
+
+    def _warning_sign(self, procedure: str, text: str) -> bool:
+        """Whether `text` describes a warning sign of `procedure` (for someone not set up: day unknown)."""
+        return self.ctx.engine.screeners[procedure].screen(text, None) is not None
 
     async def _date_without_question(self, chat_id: int, text: str) -> str | None:
         """The procedure to set up when someone not enrolled sends just a date (set-up interrupted by a
@@ -201,11 +211,13 @@ class PatientHandlers:
         return True
 
     async def _chosen_date(
-        self, update: Update, context: ContextTypes.DEFAULT_TYPE, procedure: str, treated_on: date
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, procedure: str, when: date | int
     ) -> Outgoing:
+        """`when`: a typed date, or a number of days ago (a button) counted in the time zone chosen next."""
         zones = self.services.deps.settings.timezones
         if len(zones) > 1:
-            return self.render.ask_timezone(procedure, treated_on, zones)
+            return self.render.ask_timezone(procedure, when, zones)
+        treated_on = self.services.enrollment.days_ago(when, zones[0]) if isinstance(when, int) else when
         return await self._enroll(update, context, procedure, treated_on, zones[0])
 
     async def _enroll(
@@ -253,10 +265,12 @@ class PatientHandlers:
         query = update.callback_query
         assert query is not None
         if query.message is None or query.message.chat.type != "private":
-            await query.answer()
+            with contextlib.suppress(BadRequest):
+                await query.answer()
             return
         prefix, fields = parse_callback(query.data)
-        await query.answer()
+        with contextlib.suppress(BadRequest):  # an expired query: the spinner stops anyway, carry on
+            await query.answer()
         if prefix == PICK_PROCEDURE and len(fields) == 1 and fields[0] in self.ctx.engine.kb.procedures:
             _chat_data(context)[AWAITING_DATE] = fields[0]
             await edit(query, self.render.ask_date(fields[0]))
@@ -266,8 +280,7 @@ class PatientHandlers:
             and fields[1].isdigit()
             and int(fields[1]) <= MAX_DAYS_AGO_BUTTON
         ):
-            treated_on = self.services.enrollment.days_ago(int(fields[1]))
-            await edit(query, await self._chosen_date(update, context, fields[0], treated_on))
+            await edit(query, await self._chosen_date(update, context, fields[0], int(fields[1])))
         elif prefix == PICK_ZONE and len(fields) == 3:
             await edit(query, await self._zone(update, context, fields))
         elif prefix == SUGGESTION and len(fields) == 1:
@@ -286,7 +299,11 @@ class PatientHandlers:
         index, procedure, stamp = fields
         try:
             zone = zones[int(index)]
-            treated_on = datetime.strptime(stamp, "%Y%m%d").date()
+            if stamp.startswith(DAYS_AGO) and int(stamp[1:]) <= MAX_DAYS_AGO_BUTTON:
+                # "today" / "yesterday": the date in the patient's zone, which may be behind the clinic's
+                treated_on = self.services.enrollment.days_ago(int(stamp[1:]), zone)
+            else:
+                treated_on = datetime.strptime(stamp, "%Y%m%d").date()
         except (ValueError, IndexError):
             return Outgoing(self.render.text("stale_button"))
         return await self._enroll(update, context, procedure, treated_on, zone)

@@ -25,7 +25,8 @@ COMMANDS = ("start", "help", "today", "plan", "mute", "unmute", "forget", "priva
 # Callback data: "<prefix>:<fields separated by ':'>". Feature modules pick other prefixes (check-ins: "c").
 PICK_PROCEDURE = "p"  # p:<procedure>
 PICK_DATE = "d"  # d:<procedure>:<days ago>
-PICK_ZONE = "z"  # z:<zone index>:<procedure>:<YYYYMMDD>
+PICK_ZONE = "z"  # z:<zone index>:<procedure>:<YYYYMMDD | r<days ago>>
+DAYS_AGO = "r"  # in a PICK_ZONE: "today" or "yesterday" pressed, counted in the chosen zone
 SUGGESTION = "s"  # s:<entry id>
 FORGET = "f"  # f:yes | f:no
 PERSON = "hp"  # hp:open, "Talk to a person" (handled by the staff feature module, bot.telegram.staff)
@@ -97,7 +98,7 @@ class Renderer:
 
     def fallback(self) -> str:
         """The polite reply when something went wrong."""
-        return fill(self.kb.message("errors.fallback", "Sorry, something went wrong."), self.clinic.values())
+        return fill(self.kb.message("errors.fallback"), self.clinic.values())  # required by `kb check`
 
     def commands(self) -> list[BotCommand]:
         """The command menu (setMyCommands)."""
@@ -133,9 +134,9 @@ class Renderer:
         ]
         return Outgoing(self.text("start_ask_date", procedure=name), keyboard([row]))
 
-    def ask_timezone(self, procedure_id: str, treated_on: date, zones: Sequence[str]) -> Outgoing:
-        """Which time zone? One button per zone the clinic allows."""
-        stamp = treated_on.strftime("%Y%m%d")
+    def ask_timezone(self, procedure_id: str, when: date | int, zones: Sequence[str]) -> Outgoing:
+        """Which time zone? One button per zone the clinic allows (`when`: a date or a number of days ago)."""
+        stamp = f"{DAYS_AGO}{when}" if isinstance(when, int) else when.strftime("%Y%m%d")
         rows = [
             [Button(zone.replace("_", " "), callback(PICK_ZONE, i, procedure_id, stamp))]
             for i, zone in enumerate(zones)
