@@ -133,3 +133,25 @@ async def test_today_is_counted_in_the_zone_the_patient_picks(
     finally:
         await stop_bot(bot)
     assert bot.errors == []
+
+
+# --- 9. many messages from one chat do not hold up another patient ------------------------------------------
+
+
+async def test_a_chat_sending_many_messages_does_not_hold_up_another(server: FakeBotAPI, bot: Bot) -> None:
+    for chat in (341, 342):
+        server.push_command(chat, "/start", args=bot.invite(days_ago=2).payload)
+        await bot.replies(chat)
+    server.delay("sendMessage", 0.3)  # every reply takes a while to go out
+    try:
+        for n in range(10):
+            server.push_text(341, f"is peeling normal? ({n})")
+        server.push_text(342, "can I use retinol yet?")
+        [b_reply] = (await bot.replies(342, 2, timeout=10))[1:]
+        a_replies = (await bot.replies(341, 11, timeout=20))[1:]
+    finally:
+        server.clear_delays()
+    # Chat A's messages are answered one at a time; chat B's answer does not wait behind them (before, A's
+    # queued messages held every slot and B was answered only after A's third answer had gone out).
+    assert len(a_replies) == 10
+    assert b_reply.time < a_replies[1].time
