@@ -1,4 +1,5 @@
-"""A send-rate limiter for Telegram: at most N messages per second overall and one per second per chat.
+"""A send-rate limiter for Telegram: at most N messages per second overall, one per second per chat, and at
+most 20 a minute in a group (a negative chat id, e.g. the staff chat).
 
 Sends are spaced evenly (no bursts) and a sliding window guarantees that no `period` (plus a safety margin for
 network jitter) holds more than `overall` sends. A 429's `retry_after` pauses every send. The clock and the
@@ -26,6 +27,8 @@ class RateLimiter:
         per_chat_interval: float = 1.0,
         margin: float = 0.05,
         chat_margin: float = 0.25,
+        group_limit: int = 20,
+        group_period: float = 60.0,
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
@@ -33,12 +36,15 @@ class RateLimiter:
         self.window = period + margin
         self.gap = self.window / overall
         self.chat_gap = per_chat_interval + chat_margin
+        self.group_limit = group_limit
+        self.group_window = group_period + chat_margin
         self.clock = clock
         self.sleep = sleep
         self._sent: deque[float] = deque()
         self._last = float("-inf")
         self._chat_reserved: dict[Hashable, float] = {}
         self._chat_sent: dict[Hashable, float] = {}
+        self._group_reserved: dict[Hashable, deque[float]] = {}
         self._paused_until = float("-inf")
         self._lock = asyncio.Lock()
 
@@ -56,6 +62,11 @@ class RateLimiter:
         # Stage 1, per chat and without the shared lock: queue behind this chat's previous sends.
         now = self.clock()
         start = max(now, self._chat_reserved.get(chat_id, float("-inf")))
+        if isinstance(chat_id, int) and chat_id < 0:  # a group: no more than `group_limit` a window
+            group = self._group_reserved.setdefault(chat_id, deque(maxlen=self.group_limit))
+            if len(group) >= self.group_limit:
+                start = max(start, group[0] + self.group_window)
+            group.append(start)
         self._chat_reserved[chat_id] = start + self.chat_gap
         if start > now:
             await self.sleep(start - now)

@@ -62,3 +62,16 @@ async def test_concurrent_acquirers_never_exceed_the_window() -> None:
     limiter = RateLimiter(overall=30, clock=vt.clock, sleep=vt.sleep)
     slots = await asyncio.gather(*(limiter.acquire(i % 40) for i in range(200)))
     assert max_in_window(list(slots), 1.0) <= 30
+
+
+async def test_a_group_gets_at_most_twenty_messages_a_minute() -> None:
+    vt = VirtualTime()
+    limiter = RateLimiter(clock=vt.clock, sleep=vt.sleep)
+    staff_chat = -100500
+    group = [await limiter.acquire(staff_chat) for _ in range(45)]
+    assert max_in_window(group, 60.0) <= 20
+    assert group[20] >= group[0] + 60.0  # the 21st waits for the first to leave the minute
+    assert all(b - a >= 1.0 for a, b in itertools.pairwise(group))
+    # A private chat is not limited that way: 25 messages to one person take about half a minute.
+    private = [await limiter.acquire(42) for _ in range(25)]
+    assert private[-1] - private[0] < 35.0
