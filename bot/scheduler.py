@@ -10,6 +10,7 @@ staff); a timeout after the request went out -> `uncertain`, never resent blindl
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from bot.core.checkins import Action, CheckinSettings, checkin_text, decide, pla
 from bot.core.model import KnowledgeBase
 from bot.ratelimit import RateLimiter
 from bot.storage import Store, checkin_log, outbox
+from bot.storage.alerts import ALERT
 from bot.storage.outbox import CHECKIN, NewRow, OutboxRow
 
 log = logging.getLogger(__name__)
@@ -174,7 +176,11 @@ class Dispatcher:
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     keep_going: Callable[[], bool] = lambda: True
     """False once the application stops: the pass then ends soon, returning unsent rows to pending."""
+    first: tuple[str, ...] = (ALERT,)
+    """Kinds claimed and sent before any other due row (staff alerts before a check-in backlog)."""
     _running: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
+    _more: asyncio.Event = field(default_factory=asyncio.Event, init=False)
+    _low: asyncio.Event | None = field(default=None, init=False)
     _recovered: bool = field(default=False, init=False)
     _unplannable: set[int] = field(default_factory=set, init=False)
 
@@ -235,11 +241,22 @@ class Dispatcher:
                 planned += added
         return planned
 
+    def wake(self) -> bool:
+        """Have due rows (a new alert) sent soon. During a pass, it claims again at once and sends the alert
+        ahead of the check-ins it holds, so an alert does not wait for a long check-in pass to end; a wake
+        after the pass's last claim makes it claim once more. Returns True when no pass is running: the
+        caller then starts one (`run_once`, as a task of the application)."""
+        self._more.set()
+        if self._low is not None:
+            self._low.set()
+        return not self.busy
+
     async def run_once(self) -> DispatchReport:
         """Send everything due now; returns at once if a pass is already running.
 
-        Workers take claimed rows from a queue; a new batch is claimed when the queue runs low, so sending
-        never stalls at a batch boundary (and at most about one batch is `sending` but not yet attempted)."""
+        Workers take claimed rows from a queue, rows of the `first` kinds (alerts) ahead of the others; a new
+        batch is claimed when the queue runs low or `wake` is called, so sending never stalls at a batch
+        boundary (and at most about one batch is `sending` but not yet attempted)."""
         report = DispatchReport()
         if self._running.locked():
             return report
@@ -247,41 +264,50 @@ class Dispatcher:
             if not self._recovered:
                 await self.recover()
             await self.plan_new()
-            queue: asyncio.Queue[OutboxRow | None] = asyncio.Queue()
-            low = asyncio.Event()
-            watermark = max(1, self.policy.batch // 2)
-
-            async def worker() -> None:
-                while (row := await queue.get()) is not None:
-                    if queue.qsize() <= watermark:
-                        low.set()
-                    try:
-                        if self.keep_going():
-                            await self._deliver(row, report)
-                        else:
-                            await self.store.run(outbox.release, row.id, self.clock())
-                    except Exception as exc:  # keep the worker alive; the row is re-queued at start-up
-                        log.error("dispatch failed for outbox row %d: %s", row.id, type(exc).__name__)
-
-            workers = [asyncio.create_task(worker()) for _ in range(self.policy.concurrency)]
-            try:
-                # Only kinds with a composer: rows of a feature that is not registered wait for it.
-                kinds = tuple(sorted(self.composers))
-                while self.keep_going() and (
-                    rows := await self.store.run(
-                        outbox.claim_due, self.clock(), self.policy.batch, self.judge, kinds
-                    )
-                ):
-                    for row in rows:
-                        queue.put_nowait(row)
-                    while queue.qsize() > watermark:
-                        low.clear()
-                        await low.wait()
-            finally:
-                for _ in workers:
-                    queue.put_nowait(None)
-                await asyncio.gather(*workers)
+            self._more.set()
+            while self._more.is_set() and self.keep_going():
+                await self._pass(report)
         return report
+
+    async def _pass(self, report: DispatchReport) -> None:
+        queue: asyncio.PriorityQueue[tuple[int, int, OutboxRow | None]] = asyncio.PriorityQueue()
+        low = self._low = asyncio.Event()
+        watermark = max(1, self.policy.batch // 2)
+        order = itertools.count()
+
+        async def worker() -> None:
+            while (row := (await queue.get())[2]) is not None:
+                if queue.qsize() <= watermark:
+                    low.set()
+                try:
+                    if self.keep_going():
+                        await self._deliver(row, report)
+                    else:
+                        await self.store.run(outbox.release, row.id, self.clock())
+                except Exception as exc:  # keep the worker alive; the row is re-queued at start-up
+                    log.error("dispatch failed for outbox row %d: %s", row.id, type(exc).__name__)
+
+        workers = [asyncio.create_task(worker()) for _ in range(self.policy.concurrency)]
+        try:
+            # Only kinds with a composer: rows of a feature that is not registered wait for it.
+            kinds = tuple(sorted(self.composers))
+            while self.keep_going():
+                self._more.clear()
+                rows = await self.store.run(
+                    outbox.claim_due, self.clock(), self.policy.batch, self.judge, kinds, self.first
+                )
+                if not rows:
+                    break
+                for row in rows:
+                    queue.put_nowait((0 if row.kind in self.first else 1, next(order), row))
+                while queue.qsize() > watermark and not self._more.is_set():
+                    low.clear()
+                    await low.wait()
+        finally:
+            self._low = None
+            for _ in workers:
+                queue.put_nowait((2, next(order), None))
+            await asyncio.gather(*workers)
 
     async def _deliver(self, row: OutboxRow, report: DispatchReport) -> None:
         try:

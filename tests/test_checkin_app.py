@@ -5,16 +5,17 @@ their button press is stored once. /mute stops check-ins, /forget removes every 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
 
 from bot.scheduler import Dispatcher
+from bot.storage import Store
 from bot.telegram.checkins import DISPATCHER_KEY
 from tests.bot_support import Bot, FakeClock, start_bot, stop_bot
-from tests.checkin_support import shipped_engine
+from tests.checkin_support import add_patient, shipped_engine
 from tests.fakebotapi import FakeBotAPI
 
 FEATURE = "bot.telegram.checkins"
@@ -140,3 +141,21 @@ async def test_a_press_handled_too_late_to_answer_the_query_still_gets_its_reply
     assert "trouble breathing" in (question.text or "")
     assert bot.rows("SELECT option FROM checkin_responses") == [("something_wrong",)]
     assert bot.rows("SELECT kind, tier FROM staff_events") == [("escalation", "same_day")]
+
+
+async def test_check_ins_due_during_a_downtime_go_out_as_soon_as_the_bot_starts(
+    server: FakeBotAPI, tmp_path: Path
+) -> None:
+    db = tmp_path / "bot.db"
+    store = Store.open(db)
+    add_patient(store, 305, date(2026, 11, 22), timezone="UTC")  # day 1 was due at 10:00
+    store.close()
+    clock = FakeClock(datetime(2026, 11, 23, 12, 0, tzinfo=UTC))
+    started = await start_bot(server, shipped_engine(), db, clock, features=(FEATURE,))
+    try:
+        # No manual pass: the start-up pass sends it, well before the 30-second wake-up.
+        [checkin] = await server.wait_for_messages_async(305, 1, timeout=5.0)
+        assert "ci:" in str(checkin.reply_markup)
+    finally:
+        await stop_bot(started)
+    assert started.errors == []

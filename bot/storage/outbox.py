@@ -206,24 +206,28 @@ def claim_due(
     limit: int,
     judge: Callable[[OutboxRow], Verdict],
     kinds: tuple[str, ...] | None = None,
+    first: tuple[str, ...] = (),
 ) -> list[OutboxRow]:
-    """In one transaction: judge due pending rows (of `kinds`, default all), mark up to `limit` of them
-    `sending` and return those; deferred rows get a later attempt time, skipped rows are closed."""
+    """In one transaction: judge due pending rows (of `kinds`, default all; rows of the `first` kinds before
+    any other, so an alert never waits behind a check-in backlog), mark up to `limit` of them `sending` and
+    return those; deferred rows get a later attempt time, skipped rows are closed.
+
+    A judged row always leaves the due set (sent, skipped, or deferred past `now`), so each round of the
+    loop sees new rows and no list of already judged ids is needed."""
     stamp = iso(now)
+    sql = _SELECT + " WHERE o.state = 'pending' AND o.next_attempt_at <= ?"
+    args: list[object] = [stamp]
+    if kinds is not None:
+        sql += f" AND o.kind IN ({','.join('?' * len(kinds))})"
+        args += kinds
+    order = "o.next_attempt_at, o.id"
+    if first:
+        order = f"CASE WHEN o.kind IN ({','.join('?' * len(first))}) THEN 0 ELSE 1 END, " + order
+    sql += f" ORDER BY {order} LIMIT ?"
     claimed: list[OutboxRow] = []
     with _transaction(db) as conn:
-        offset_ids: list[int] = []
         while len(claimed) < limit:
-            sql = _SELECT + " WHERE o.state = 'pending' AND o.next_attempt_at <= ?"
-            args: list[object] = [stamp]
-            if kinds is not None:
-                sql += f" AND o.kind IN ({','.join('?' * len(kinds))})"
-                args += kinds
-            if offset_ids:
-                sql += f" AND o.id NOT IN ({','.join('?' * len(offset_ids))})"
-                args += offset_ids
-            sql += " ORDER BY o.next_attempt_at, o.id LIMIT ?"
-            batch = [_row(r) for r in conn.execute(sql, [*args, limit - len(claimed)]).fetchall()]
+            batch = [_row(r) for r in conn.execute(sql, [*args, *first, limit - len(claimed)]).fetchall()]
             if not batch:
                 break
             for row in batch:
@@ -235,12 +239,11 @@ def claim_due(
                         (stamp, row.id),
                     )
                     claimed.append(row)
-                elif action == "defer" and until is not None:
+                elif action == "defer" and until is not None and until > now:
                     conn.execute(
                         "UPDATE outbox SET next_attempt_at = ?, updated_at = ? WHERE id = ?",
                         (iso(until), stamp, row.id),
                     )
-                    offset_ids.append(row.id)
                 else:
                     conn.execute(
                         "UPDATE outbox SET state = 'skipped', last_error = ?, updated_at = ? WHERE id = ?",

@@ -145,21 +145,25 @@ def register(
     application.add_handler(CommandHandler("unmute", _before_unmute), group=UNMUTE_GROUP)
     if application.job_queue is None:
         raise RuntimeError("check-ins need PTB's job queue (python-telegram-bot[job-queue])")
-    # A slow start-up must not make the scheduler drop the first, start-up pass as "missed".
-    application.job_queue.run_repeating(
-        _wake,
-        interval=interval,
-        first=0.0,
-        name="checkin-dispatcher",
-        job_kwargs={"misfire_grace_time": None, "coalesce": True},
-    )
+    schedule_wakeups(application.job_queue, interval, "checkin-dispatcher")
     return dispatcher
 
 
+def schedule_wakeups(job_queue: Any, interval: float, name: str) -> None:
+    """A dispatch pass as soon as the application starts, then every `interval` seconds.
+
+    The start-up pass is a job of its own: a repeating job added before the job queue starts has its first
+    run moved to the next multiple of `interval` after the start, so rows due during a downtime would wait
+    that long. A slow start-up must not make the scheduler drop it as "missed" either."""
+    kwargs = {"misfire_grace_time": None, "coalesce": True}
+    job_queue.run_once(_wake, when=0.0, name=f"{name}-start", job_kwargs=kwargs)
+    job_queue.run_repeating(_wake, interval=interval, first=interval, name=name, job_kwargs=kwargs)
+
+
 async def _wake(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Start a dispatch pass in the background unless one is running (the job itself returns at once)."""
+    """Start a dispatch pass in the background, or have the running one look again (returns at once)."""
     dispatcher: Dispatcher = context.application.bot_data[DISPATCHER_KEY]
-    if not dispatcher.busy:
+    if dispatcher.wake():
         context.application.create_task(dispatcher.run_once(), name="checkin-dispatch")
 
 

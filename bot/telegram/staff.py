@@ -6,7 +6,6 @@ AFTERCARE_STAFF_IDS (default: nobody); anyone else gets the ordinary patient rep
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from datetime import date, datetime
@@ -96,14 +95,10 @@ class Staff:
             )
 
     def kick(self, app: Application) -> None:  # type: ignore[type-arg]
-        """Send queued alerts now rather than at the dispatcher's next wake-up."""
+        """Send queued alerts now, ahead of any check-ins a running pass is sending."""
 
-        async def soon() -> None:
-            while self.dispatcher.busy:
-                await asyncio.sleep(0.05)
-            await self.dispatcher.run_once()
-
-        app.create_task(soon(), name="staff-alert-dispatch")
+        if self.dispatcher.wake():
+            app.create_task(self.dispatcher.run_once(), name="staff-alert-dispatch")
 
     async def _escalations(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         if not self._menu_set:
@@ -393,9 +388,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], ctx: BotCon
         dispatcher = checkins.build_dispatcher(application, ctx)
         application.bot_data[checkins.DISPATCHER_KEY] = dispatcher
         if application.job_queue is not None:
-            application.job_queue.run_repeating(
-                checkins._wake, interval=checkins.WAKE_INTERVAL, first=0.0, name="alert-dispatcher"
-            )
+            checkins.schedule_wakeups(application.job_queue, checkins.WAKE_INTERVAL, "alert-dispatcher")
     staff = Staff(ctx, dispatcher)
     staff.register(application)
     application.bot_data[STAFF_KEY] = staff
