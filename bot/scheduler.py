@@ -124,6 +124,12 @@ async def plan_checkins(
     return added
 
 
+async def resume_after_unblock(store: Store, chat_id: int, now: datetime) -> int:
+    """The patient of `chat_id` unblocked the bot: bring back their future check-ins, which were skipped as
+    unreachable when a send met the block. Call it with the unblock (`my_chat_member`) update."""
+    return await store.run(outbox.resume_unreachable, chat_id, now)
+
+
 async def skip_overdue_checkins(store: Store, patient_id: int, now: datetime) -> int:
     """On /unmute: skip the patient's check-ins whose time has passed, so only future ones are sent."""
     return await store.run(outbox.skip_overdue, patient_id, now)

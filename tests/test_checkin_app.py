@@ -159,3 +159,37 @@ async def test_check_ins_due_during_a_downtime_go_out_as_soon_as_the_bot_starts(
     finally:
         await stop_bot(started)
     assert started.errors == []
+
+
+async def test_unblocking_the_bot_brings_future_check_ins_back(server: FakeBotAPI, tmp_path: Path) -> None:
+    db = tmp_path / "bot.db"
+    store = Store.open(db)
+    add_patient(store, 306, date(2026, 11, 22), timezone="UTC")  # day 1 due today, then days 3, 7 and 28
+    store.close()
+    server.block(306)
+    clock = FakeClock(datetime(2026, 11, 23, 12, 0, tzinfo=UTC))
+    started = await start_bot(server, shipped_engine(), db, clock, features=(FEATURE,))
+    try:
+        await wake(started)  # after the start-up pass: day 1 met the block
+
+        def states() -> dict[int, tuple[str, str | None]]:
+            found = started.rows("SELECT step_day, state, last_error FROM outbox ORDER BY step_day")
+            return {day: (state, error) for day, state, error in found}
+
+        assert states()[3] == ("skipped", "unreachable")
+        server.unblock(306)
+        server.push_my_chat_member(306, "member")
+        await started.quiet(0.3)
+        assert started.rows("SELECT unreachable FROM patients WHERE chat_id = 306") == [(0,)]
+        assert states() == {
+            1: ("failed", "blocked"),  # its time has passed: not sent late
+            3: ("pending", None),
+            7: ("pending", None),
+            28: ("pending", None),
+        }
+        clock.advance(days=2, minutes=1)  # day 3, 12:01
+        await wake(started)
+        assert len(checkins(started, 306)) == 1
+    finally:
+        await stop_bot(started)
+    assert started.errors == []

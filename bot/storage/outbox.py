@@ -329,6 +329,18 @@ def mark_patient_unreachable(db: Database, patient_id: int, now: datetime) -> bo
     return cursor.rowcount == 1
 
 
+def resume_unreachable(db: Database, chat_id: int, now: datetime) -> int:
+    """The patient of `chat_id` unblocked the bot: their check-ins skipped as unreachable whose time is
+    still ahead are pending again (past ones stay skipped). Return how many."""
+    cursor = db.conn.execute(
+        "UPDATE outbox SET state = 'pending', last_error = NULL, next_attempt_at = due_at, updated_at = ? "
+        "WHERE kind = ? AND state = 'skipped' AND last_error = 'unreachable' AND due_at > ? "
+        "AND patient_id IN (SELECT id FROM patients WHERE chat_id = ?)",
+        (iso(now), CHECKIN, iso(now), chat_id),
+    )
+    return cursor.rowcount
+
+
 def skip_overdue(db: Database, patient_id: int, now: datetime) -> int:
     """Skip a patient's check-ins whose time has passed (call on /unmute so only future ones are sent)."""
     cursor = db.conn.execute(

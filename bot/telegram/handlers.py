@@ -21,6 +21,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.scheduler import resume_after_unblock
 from bot.services.views import DateStatus, PatientView, RedeemStatus
 from bot.telegram.context import BotContext
 from bot.telegram.messenger import retry_seconds
@@ -257,6 +258,8 @@ class PatientHandlers:
             return
         blocked = changed.new_chat_member.status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT)
         await self.services.privacy.mark_unreachable(changed.chat.id, blocked)
+        if not blocked:  # their future check-ins, skipped while blocked, are sent again
+            await resume_after_unblock(self.services.deps.store, changed.chat.id, self.services.deps.clock())
 
     # -- buttons -----------------------------------------------------------------------------------
 
