@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
+from telegram import Update
+from telegram.ext import ContextTypes, TypeHandler
 
 from bot.core.answer import Engine
 from tests.bot_support import Bot, FakeClock, start_bot, stop_bot
@@ -155,3 +157,27 @@ async def test_a_chat_sending_many_messages_does_not_hold_up_another(server: Fak
     # queued messages held every slot and B was answered only after A's third answer had gone out).
     assert len(a_replies) == 10
     assert b_reply.time < a_replies[1].time
+
+
+# --- 6. a 403 from another chat (the staff group) does not mark the patient unreachable ---------------------
+
+
+async def test_a_403_from_another_chat_leaves_the_patient_reachable(server: FakeBotAPI, bot: Bot) -> None:
+    server.push_command(351, "/start", args=bot.invite(days_ago=2).payload)
+    await bot.replies(351)
+    staff_group = -100351
+    server.block(staff_group)  # the bot was removed from the staff group
+
+    async def post_to_staff(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.effective_chat is not None and update.effective_chat.id == 351:
+            await context.bot.send_message(staff_group, "relayed")
+
+    bot.app.add_handler(TypeHandler(Update, post_to_staff), group=-1)
+    try:  # the patient handlers still answer (another handler group); the failure gets the fallback
+        replies = await bot.say(351, "is peeling normal?", expect=2)
+    finally:
+        server.unblock(staff_group)
+    assert any((r.text or "").startswith("Sorry, something went wrong on our side") for r in replies)
+    assert bot.rows("SELECT unreachable FROM patients WHERE chat_id = 351") == [(0,)]
+    assert [type(e).__name__ for e in bot.errors] == ["Forbidden"]
+    bot.errors.clear()

@@ -127,15 +127,19 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     update_id = update.update_id if isinstance(update, Update) else None
     ctx = context_of(context.application)
     chat = update.effective_chat if isinstance(update, Update) else None
-    if isinstance(error, Forbidden) and chat is not None:
-        log.warning("update %s: the patient blocked the bot; marked unreachable", update_id)
-        await ctx.services.privacy.mark_unreachable(chat.id)
-        return
-    log.error("error while handling update %s: %s", update_id, type(error).__name__, exc_info=error)
+    # A 403 may come from any chat the handler wrote to (the staff group, say), not only the patient's: it
+    # marks nobody unreachable here. Only a send to a known chat does (the fallback below, the messenger).
+    if isinstance(error, Forbidden):
+        log.warning("update %s: Telegram refused a message (Forbidden)", update_id)
+    else:
+        log.error("error while handling update %s: %s", update_id, type(error).__name__, exc_info=error)
     if chat is None or chat.type != "private":
         return
     try:
         await context.bot.send_message(chat.id, ctx.renderer.fallback())
+    except Forbidden:
+        log.warning("update %s: the patient blocked the bot; marked unreachable", update_id)
+        await ctx.services.privacy.mark_unreachable(chat.id)
     except TelegramError:
         log.warning("could not send the fallback reply either")
 
