@@ -287,6 +287,26 @@ async def test_staff_commands(bot: Bot) -> None:
     assert private.text == "No open alerts."
 
 
+async def test_alerts_lists_every_open_alert_with_the_name_on_its_buttons(bot: Bot) -> None:
+    await enroll(bot, 421, "Ann")
+    await enroll(bot, 422, None)  # no name: the alias
+    for chat in (421, 422, 423):  # 423 never enrolled
+        await raise_alert(bot, chat)
+    [listed] = await bot.say(STAFF, "/alerts")
+    assert "Open alerts (3):" in (listed.text or "")
+    labels = buttons(listed)
+    assert list(labels) == [
+        "I'll handle Ann",
+        "Open chat: Ann",
+        "I'll handle Patient #2",
+        "Open chat: Patient #2",
+        "I'll handle A person who has not enrolled",
+        "Open chat: A person who has not enrolled",
+    ]
+    ids = bot.rows("SELECT id FROM alerts ORDER BY id")
+    assert [labels[f"I'll handle {n}"] for n in ("Ann", "Patient #2")] == [f"al:h:{i}" for (i,) in ids[:2]]
+
+
 # -- handoff --------------------------------------------------------------------------------------------
 
 

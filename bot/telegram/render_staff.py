@@ -22,6 +22,8 @@ ALERT_PREFIX = "al"  # al:h:<alert id> (I'll handle it) | al:o:<alert id> (open 
 HANDLE = "h"
 OPEN_CHAT = "o"
 MAX_LINES = 40
+"""At most this many alerts in /alerts: two buttons each stays within Telegram's 100 buttons a message."""
+NAME_IN_BUTTON = 32
 
 
 class StaffRenderer:
@@ -79,11 +81,20 @@ class StaffRenderer:
             lines.append(self.text("alert_no_answers"))
         return lines
 
-    def alert_buttons(self, alert_id: int, handled: bool = False) -> list[list[Button]]:
-        """ "I'll handle it" (until someone did) and "Open chat"."""
-        row = [Button(self.text("buttons.open_chat"), callback(ALERT_PREFIX, OPEN_CHAT, alert_id))]
+    def alert_buttons(
+        self, alert_id: int, handled: bool = False, name: str | None = None
+    ) -> list[list[Button]]:
+        """ "I'll handle it" (until someone did) and "Open chat"; with the patient's `name` in the labels
+        when several alerts share one message (/alerts)."""
+        suffix, values = ("_named", {"name": name[:NAME_IN_BUTTON]}) if name else ("", {})
+        row = [
+            Button(
+                self.text(f"buttons.open_chat{suffix}", **values), callback(ALERT_PREFIX, OPEN_CHAT, alert_id)
+            )
+        ]
         if not handled:
-            row.insert(0, Button(self.text("buttons.handle"), callback(ALERT_PREFIX, HANDLE, alert_id)))
+            label = self.text(f"buttons.handle{suffix}", **values)
+            row.insert(0, Button(label, callback(ALERT_PREFIX, HANDLE, alert_id)))
         return [row]
 
     def alert(self, view: AlertView) -> tuple[str, list[list[Button]]]:
@@ -106,8 +117,8 @@ class StaffRenderer:
             minutes = max(0, int((now - raised).total_seconds() // 60))
             name = self.name(view.name, view.patient_number)
             lines.append(self.text("alerts_line", name=name, tier=self._tier(view.tier), minutes=minutes))
-            rows.extend(self.alert_buttons(view.alert_id))
-        return Outgoing("\n".join(lines), keyboard(rows[:10]))
+            rows.extend(self.alert_buttons(view.alert_id, name=name))
+        return Outgoing("\n".join(lines), keyboard(rows))
 
     # -- handoff -------------------------------------------------------------------------------------
 
