@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from bot.config import Config
@@ -36,10 +37,23 @@ def open_services(config: Config, store: Store, engine: Engine, clock: Clock = s
     return Services.create(store, engine, service_settings(config), link_secret(config, store), clock)
 
 
+class DatabaseUnavailable(Exception):
+    """The database file cannot be opened (missing folder, no permission, not an SQLite file)."""
+
+
+def open_store(path: Path) -> Store:
+    """Open and migrate the database at `path`; DatabaseUnavailable (one line, no traceback) when it fails."""
+    try:
+        return Store.open(path)
+    except (OSError, sqlite3.DatabaseError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise DatabaseUnavailable(f"cannot open the database {path}: {reason}") from None
+
+
 def open_all(config: Config, knowledge: Path, clock: Clock = system_clock) -> Services:
     """Load the knowledge base with the clinic's details, open and migrate the database, wire the services."""
     engine = load_engine(knowledge, config.clinic)
-    store = Store.open(config.db_path)
+    store = open_store(config.db_path)
     try:
         return open_services(config, store, engine, clock)
     except BaseException:

@@ -15,7 +15,7 @@ from typing import TextIO
 import yaml
 
 from bot import logsafe
-from bot.bootstrap import open_all
+from bot.bootstrap import DatabaseUnavailable, open_all, open_store
 from bot.config import Config, ConfigError, check_timezone, check_token, load_config
 from bot.core.answer import Answer, Engine
 from bot.core.recovery import recovery_day
@@ -129,7 +129,7 @@ def cmd_kb_suggest(args: argparse.Namespace, out: TextIO) -> int:
     from bot.core.grouping import group_questions
     from bot.core.loader import load_folder
     from bot.core.suggest import snippet, suggest
-    from bot.storage import Store, reports
+    from bot.storage import reports
 
     folder = knowledge_folder(args.knowledge)
     result = load_folder(folder)
@@ -139,7 +139,10 @@ def cmd_kb_suggest(args: argparse.Namespace, out: TextIO) -> int:
     if not config.db_path.exists():
         raise UsageError(f"no database at {config.db_path} (set AFTERCARE_DB or pass --db)")
     since = (datetime.now(UTC) - timedelta(days=args.since)).isoformat(timespec="seconds")
-    store = Store.open(config.db_path)
+    try:
+        store = open_store(config.db_path)
+    except DatabaseUnavailable as exc:
+        raise UsageError(str(exc)) from None
     try:
         rows = store.call(reports.unanswered_since, since)
     finally:
@@ -219,18 +222,32 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
             f"aftercare: another bot is already running on {config.db_path}{holder}; not starting\n"
         )
         return 1
+    except OSError as exc:
+        raise UsageError(f"cannot open the database {config.db_path}: {exc.strerror or exc}") from None
     try:
-        services = open_all(config, knowledge_folder(args.knowledge))
+        services = _open_all(config, knowledge_folder(args.knowledge))
         try:
             services.deps.store.call(services.privacy.purge)
-            from bot.telegram.app import run  # Telegram is only imported when the bot runs
+            from bot.telegram.app import StartFailed, run  # Telegram is only imported when the bot runs
 
-            run(config, services)
+            try:
+                run(config, services)
+            except StartFailed as exc:
+                sys.stderr.write(f"aftercare: {exc}\n")
+                return exc.exit_code
         finally:
             services.deps.store.close()
     finally:
         lock.release()
     return 0
+
+
+def _open_all(config: Config, knowledge: Path) -> Services:
+    """`open_all`, with a database that cannot be opened (missing folder, not SQLite) as one line."""
+    try:
+        return open_all(config, knowledge)
+    except DatabaseUnavailable as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _bot_username(config: Config, services: Services) -> str:
@@ -258,7 +275,9 @@ def cmd_enroll(args: argparse.Namespace, out: TextIO) -> int:
         zone = check_timezone(args.tz or config.timezone)
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
-    services = open_all(config, knowledge_folder(args.knowledge))
+    if args.qr:
+        check_writable(Path(args.qr))  # before the invite exists: no link is handed out for nothing
+    services = _open_all(config, knowledge_folder(args.knowledge))
     try:
         if args.procedure not in services.deps.engine.kb.procedures:
             known = ", ".join(services.deps.engine.procedures)
@@ -286,6 +305,18 @@ def cmd_enroll(args: argparse.Namespace, out: TextIO) -> int:
         write_qr(invitation.url, Path(args.qr))
         out.write(f"QR code written to {args.qr}\n")
     return 0
+
+
+def check_writable(path: Path) -> None:
+    """UsageError unless a file can be written at `path` (a file created to find out is removed again)."""
+    existed = path.exists()
+    try:
+        with open(path, "ab"):
+            pass
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+    if not existed:
+        path.unlink(missing_ok=True)
 
 
 def write_qr(url: str, path: Path) -> None:

@@ -214,8 +214,106 @@ def test_run_serves_refuses_a_second_instance_and_stops_on_sigterm(
     first.proc.stderr.close()
     log = "".join(first.lines)
     assert "stopped" in log
+    assert "apscheduler" not in log  # no INFO line per job run (a poll runs every second)
     assert server.token.split(":")[1] not in log
     assert "private question" not in log
+
+
+def _run_bot(environ: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "run"],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_run_with_a_refused_token_says_so_in_one_line(tmp_path: Path) -> None:
+    token = "424242:AAHrevokedTokenRevokedTokenRevoked_x"  # well formed, but not the server's
+    with FakeBotAPI() as server:
+        environ = {k: v for k, v in os.environ.items() if not k.startswith("AFTERCARE_")}
+        environ.update(
+            TELEGRAM_BOT_TOKEN=token,
+            AFTERCARE_API_URL=server.base_url,
+            AFTERCARE_DB=str(tmp_path / "bot.db"),
+            PYTHONPATH=str(ROOT),
+        )
+        done = _run_bot(environ)
+        assert [c.status for c in server.requests] == [401]
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[-1] == (
+        "aftercare: Telegram refused the bot token (check TELEGRAM_BOT_TOKEN)"
+    )
+    assert "Traceback" not in done.stderr and token.split(":")[1] not in done.stderr + done.stdout
+
+
+def test_run_without_network_names_the_api_url_not_the_token(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    token = "424242:AAHnetworkDownNetworkDownNetwork_x"
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("AFTERCARE_")}
+    environ.update(
+        TELEGRAM_BOT_TOKEN=token,
+        AFTERCARE_API_URL=f"http://127.0.0.1:{port}/bot",
+        AFTERCARE_DB=str(tmp_path / "bot.db"),
+        PYTHONPATH=str(ROOT),
+    )
+    done = _run_bot(environ)
+    assert done.returncode == 1
+    last = done.stderr.splitlines()[-1]
+    assert last.startswith(f"aftercare: cannot reach the Bot API at http://127.0.0.1:{port}/bot (")
+    assert "Traceback" not in done.stderr and token.split(":")[1] not in done.stderr + done.stdout
+
+
+def _bad_databases(tmp_path: Path) -> list[Path]:
+    not_sqlite = tmp_path / "notes.db"
+    not_sqlite.write_text("these are not the tables you are looking for\n" * 100)
+    return [tmp_path / "no" / "such" / "folder" / "clinic.db", not_sqlite]
+
+
+@pytest.mark.parametrize("which", [0, 1], ids=["missing folder", "not sqlite"])
+@pytest.mark.parametrize("command", ["run", "enroll", "kb suggest"])
+def test_an_unusable_database_is_one_line_and_exit_2(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], command: str, which: int
+) -> None:
+    db = _bad_databases(env)[which]
+    monkeypatch.setenv("AFTERCARE_DB", str(db))
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "424242:AAHunusedUnusedUnusedUnusedUnused_x")
+    monkeypatch.setenv("AFTERCARE_BOT_USERNAME", "GlowClinicBot")
+    argv = {
+        "run": ["run"],
+        "enroll": ["enroll", "--treated-on", _days_ago(1)],
+        "kb suggest": ["kb", "suggest"],
+    }[command]
+    code, out = _run(argv)
+    err = capsys.readouterr().err
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and str(db) in err, err
+    if command == "kb suggest" and which == 0:
+        assert "no database" in err
+    else:
+        assert "cannot open the database" in err
+
+
+def test_enroll_with_an_unwritable_qr_path_creates_no_invite(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("AFTERCARE_BOT_USERNAME", "GlowClinicBot")
+    qr = env / "missing-folder" / "link.png"
+    code, out = _run(["enroll", "--treated-on", _days_ago(1), "--qr", str(qr)])
+    assert code == 2 and out == ""  # no link printed: it would not be usable anyway
+    assert "cannot write" in capsys.readouterr().err
+    import sqlite3
+
+    with sqlite3.connect(env / "clinic.db") as db:
+        tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert "invites" not in tables or db.execute("SELECT COUNT(*) FROM invites").fetchone() == (0,)
+    assert not qr.exists()
 
 
 def _days_ago(days: int) -> str:

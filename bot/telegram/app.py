@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from telegram import Update
-from telegram.error import Forbidden, NetworkError, TelegramError
+from telegram.error import Forbidden, InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot.config import Config
@@ -144,12 +144,47 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.warning("could not send the fallback reply either")
 
 
+class _NoTracebackForNetwork(logging.Filter):
+    """A refused token or an unreachable Bot API is the operator's to fix, not a bug: PTB's log line about
+    it stays, its 50-line traceback goes (the error is reported once, in one line, by `run`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], InvalidToken | NetworkError):
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+PTB_LOGGERS = ("telegram.ext", "telegram.ext.Application", "telegram.ext.Updater", "telegram.Bot")
+
+
+class StartFailed(Exception):
+    """The bot could not start (token refused, Bot API unreachable): one line for the operator, no token."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
 def run(config: Config, services: Services) -> None:
-    """Long polling until SIGINT/SIGTERM; returns after a clean stop."""
+    """Long polling until SIGINT/SIGTERM; returns after a clean stop, StartFailed when it cannot start."""
     # The database thread hands results back to the event loop: a short switch interval keeps that quick
     # when the loop is busy (Python's default is 5 ms per hand-over).
     sys.setswitchinterval(SWITCH_INTERVAL)
     os.environ.setdefault("PTB_TIMEDELTA", "true")  # durations as timedelta, without deprecation warnings
     application = build_application(config, services)
-    application.run_polling(allowed_updates=Update.ALL_TYPES, stop_signals=(signal.SIGINT, signal.SIGTERM))
+    quiet = _NoTracebackForNetwork()
+    for name in PTB_LOGGERS:
+        logging.getLogger(name).addFilter(quiet)
+    try:
+        application.run_polling(
+            allowed_updates=Update.ALL_TYPES, stop_signals=(signal.SIGINT, signal.SIGTERM)
+        )
+    except InvalidToken:  # its message contains the token: never shown
+        raise StartFailed("Telegram refused the bot token (check TELEGRAM_BOT_TOKEN)", 2) from None
+    except NetworkError as exc:  # TimedOut included; polling itself retries, so this is start-up
+        raise StartFailed(
+            f"cannot reach the Bot API at {config.api_url} ({type(exc).__name__}); check the network "
+            "and AFTERCARE_API_URL",
+            1,
+        ) from None
     log.info("aftercare bot stopped")
