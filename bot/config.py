@@ -45,6 +45,7 @@ class Config:
     knowledge_dir: Path | None = None  # AFTERCARE_KNOWLEDGE (else the shipped knowledge base)
     invite_days: int = 14
     question_retention_days: int = 30
+    patient_retention_days: int = 180  # AFTERCARE_PATIENT_RETENTION_DAYS: after the last treatment
     checkins: CheckinSettings = field(default_factory=CheckinSettings)
 
     @property
@@ -156,6 +157,9 @@ def load_config(
     invite_days = _int_or("AFTERCARE_INVITE_DAYS", env.get("AFTERCARE_INVITE_DAYS"), 14)
     if not 1 <= invite_days <= 90:
         raise ConfigError("AFTERCARE_INVITE_DAYS must be between 1 and 90")
+    retention = _int_or("AFTERCARE_PATIENT_RETENTION_DAYS", env.get("AFTERCARE_PATIENT_RETENTION_DAYS"), 180)
+    if not 60 <= retention <= 3650:  # longer than the check-ins (day 28) and /patients (30 days)
+        raise ConfigError("AFTERCARE_PATIENT_RETENTION_DAYS must be between 60 and 3650")
     try:
         checkins = CheckinSettings.from_environ(env)
     except ValueError as exc:
@@ -175,5 +179,6 @@ def load_config(
         alert_repeat_minutes=repeat,
         knowledge_dir=Path(env["AFTERCARE_KNOWLEDGE"]) if env.get("AFTERCARE_KNOWLEDGE") else None,
         invite_days=invite_days,
+        patient_retention_days=retention,
         checkins=checkins,
     )

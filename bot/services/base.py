@@ -28,6 +28,7 @@ class Settings:
     timezones: tuple[str, ...] = ("UTC",)
     invite_days: int = 14
     question_retention_days: int = 30
+    patient_retention_days: int = 180  # a patient is deleted this long after their last treatment
     max_days_back: int = 365
     clinic_hours: OpeningHours | None = None  # None: always treated as open
     alert_repeat_minutes: int = 15

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+from datetime import UTC, date, timedelta
 from typing import TYPE_CHECKING
 
 from sqlite_utils import Database
 
 from bot.services.base import Deps
 from bot.services.views import Forgotten
-from bot.storage import alerts, invites, patients, questions, updates
+from bot.storage import alerts, invites, patients, questions, reports, updates
 
 if TYPE_CHECKING:
     from bot.services.alerts import Alerts
@@ -67,7 +67,18 @@ class Privacy:
             "update_ids": updates.purge(db, ago(UPDATE_MEMORY_DAYS)),
             "alert_words": self.alert_service.purge(db) if self.alert_service else 0,
             "handoffs": alerts.purge_closed(db, ago(HANDOFF_DAYS)),
+            "inactive_patients": purge_inactive(
+                db, now.date() - timedelta(self.deps.settings.patient_retention_days)
+            ),
         }
+
+
+def purge_inactive(db: Database, treated_before: date) -> int:
+    """Retention: forget every patient whose last treatment was before `treated_before`, as /forget does."""
+    chats = reports.inactive_patient_chats(db, treated_before)
+    for chat_id in chats:
+        _forget(db, chat_id)
+    return len(chats)
 
 
 def _forget(db: Database, chat_id: int) -> dict[str, int]:

@@ -23,6 +23,21 @@ class PatientRow:
     unreachable: bool
 
 
+def inactive_patient_chats(db: Database, treated_before: date) -> list[int]:
+    """Chats of patients whose latest treatment was before `treated_before` (retention: they are forgotten);
+    a patient without any treatment counts from when they were added."""
+    rows = db.conn.execute(
+        """
+        SELECT p.chat_id FROM patients p
+        WHERE COALESCE((SELECT MAX(t.treated_on) FROM treatments t WHERE t.patient_id = p.id),
+                       substr(p.created_at, 1, 10)) < ?
+        ORDER BY p.id
+        """,
+        (treated_before.isoformat(),),
+    ).fetchall()
+    return [int(r[0]) for r in rows]
+
+
 def active_patients(db: Database, treated_since: date, limit: int = 50) -> list[PatientRow]:
     """Patients whose latest treatment is on or after `treated_since`, most recent treatment first."""
     rows = db.conn.execute(
