@@ -124,17 +124,13 @@ class CheckinAnswers:
         if option != SOMETHING_WRONG:
             return Reply(text or None, close_keyboard=True)
         await self.store.run(
-            lambda db: checkin_log.record_staff_event(
-                db,
-                "escalation",
-                f"checkin:{row.id}",
-                now,
-                patient_id=row.patient_id,
-                treatment_id=row.treatment_id,
-                outbox_id=row.id,
-                tier=Tier.SAME_DAY.value,
-                reason="checkin_something_wrong",
-            )
+            checkin_log.record_checkin_event,
+            "escalation",
+            f"checkin:{row.id}",
+            row,
+            now,
+            Tier.SAME_DAY.value,
+            "checkin_something_wrong",
         )
         return self._ask(row.id, 0, text, close_keyboard=True)
 
@@ -165,17 +161,13 @@ class CheckinAnswers:
             return self._ask(row.id, index + 1, None, close_keyboard=True)
         tier = questions[index].tier
         await self.store.run(
-            lambda db: checkin_log.record_staff_event(
-                db,
-                "escalation",
-                f"checkin:{row.id}",
-                now,
-                patient_id=row.patient_id,
-                treatment_id=row.treatment_id,
-                outbox_id=row.id,
-                tier=tier.value,
-                reason=f"checkin_warning_question_{index}",
-            )
+            checkin_log.record_checkin_event,
+            "escalation",
+            f"checkin:{row.id}",
+            row,
+            now,
+            tier.value,
+            f"checkin_warning_question_{index}",
         )
         procedure = self.kb.procedures[row.procedure or ""]
         text = fill(procedure.tier_replies[tier], self.values)

@@ -14,26 +14,19 @@ import itertools
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.checkin_answers import encode_option
 from bot.core.checkins import Action, CheckinSettings, checkin_text, decide, plan, zone
 from bot.core.model import KnowledgeBase
 from bot.ratelimit import RateLimiter
+from bot.services.base import Clock, system_clock
 from bot.storage import Store, checkin_log, outbox
 from bot.storage.alerts import ALERT
 from bot.storage.outbox import CHECKIN, NewRow, OutboxRow
 
 log = logging.getLogger(__name__)
-
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    """The real clock."""
-    return datetime.now(UTC)
-
 
 # -- sending -------------------------------------------------------------------------------------------
 
@@ -101,7 +94,7 @@ async def plan_checkins(
     procedure = kb.procedures.get(info.procedure)
     if procedure is None:
         raise KeyError(f"unknown procedure {info.procedure!r}")
-    moment = now or info.created_at or utc_now()
+    moment = now or info.created_at or system_clock()
     tz = zone(info.timezone)
     planned = plan(procedure.checkins.steps, info.treated_on, tz, settings or CheckinSettings(), moment)
     rows = [
@@ -174,7 +167,7 @@ class Dispatcher:
     kb: KnowledgeBase
     sender: Sender
     settings: CheckinSettings = field(default_factory=CheckinSettings)
-    clock: Clock = utc_now
+    clock: Clock = system_clock
     limiter: RateLimiter = field(default_factory=RateLimiter)
     policy: DispatchPolicy = field(default_factory=DispatchPolicy)
     values: Mapping[str, object] = field(default_factory=dict)
@@ -397,15 +390,7 @@ class Dispatcher:
         if row.patient_id is None:
             return
         if await self.store.run(outbox.mark_patient_unreachable, row.patient_id, now):
+            key = f"unreachable:{row.patient_id}:{row.id}"
             await self.store.run(
-                lambda db: checkin_log.record_staff_event(
-                    db,
-                    "unreachable",
-                    f"unreachable:{row.patient_id}:{row.id}",
-                    now,
-                    patient_id=row.patient_id,
-                    treatment_id=row.treatment_id,
-                    outbox_id=row.id,
-                    reason="blocked",
-                )
+                checkin_log.record_checkin_event, "unreachable", key, row, now, None, "blocked"
             )

@@ -407,3 +407,18 @@ async def test_a_stopping_bot_ends_the_pass_and_returns_unsent_rows(
     assert store.call(
         lambda db: db.conn.execute("SELECT MAX(attempts) FROM outbox WHERE state = 'pending'").fetchone()
     ) == (0,)
+
+
+async def test_a_checkin_event_only_ever_becomes_more_urgent(store: Store) -> None:
+    treated = date(2026, 6, 1)
+    clock = FakeClock(local(treated, 12))
+    treatment = await enroll(store, 7100, treated, clock())
+    row = rows(store, treatment)[1]
+    record = checkin_log.record_checkin_event
+    assert store.call(record, "escalation", "checkin:x", row, clock(), "same_day", "first")
+    assert not store.call(record, "escalation", "checkin:x", row, clock(), "routine", "calmer")
+    assert store.call(record, "escalation", "checkin:x", row, clock(), "emergency", "worse")
+    assert not store.call(record, "escalation", "checkin:x", row, clock(), "same_day", "calmer")
+    [event] = store.call(checkin_log.staff_events, "escalation")
+    assert (event.tier, event.reason) == ("emergency", "worse")
+    assert (event.patient_id, event.treatment_id, event.outbox_id) == (row.patient_id, treatment, row.id)

@@ -8,11 +8,10 @@ from datetime import datetime
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from bot.storage.outbox import iso
+from bot.core.model import Tier
+from bot.storage.outbox import OutboxRow, iso
 
 migrations = Migrations("aftercare.checkin_log")
-
-TIER_ORDER = ("emergency", "same_day", "routine")
 
 
 @migrations()
@@ -165,13 +164,30 @@ def record_staff_event(
         return cursor.rowcount == 1
     current = db.conn.execute("SELECT tier FROM staff_events WHERE dedupe_key = ?", (dedupe_key,)).fetchone()
     old = current[0] if current else None
-    if old in TIER_ORDER and tier in TIER_ORDER and TIER_ORDER.index(tier) >= TIER_ORDER.index(old):
+    if old in set(Tier) and tier in set(Tier) and Tier(tier).rank >= Tier(old).rank:
         return False
     db.conn.execute(
         "UPDATE staff_events SET tier = ?, reason = ?, updated_at = ? WHERE dedupe_key = ?",
         (tier, reason, iso(now), dedupe_key),
     )
     return True
+
+
+def record_checkin_event(
+    db: Database, kind: str, dedupe_key: str, row: OutboxRow, now: datetime, tier: str | None, reason: str
+) -> bool:
+    """`record_staff_event` for a check-in row: its patient, treatment and outbox id go with the event."""
+    return record_staff_event(
+        db,
+        kind,
+        dedupe_key,
+        now,
+        patient_id=row.patient_id,
+        treatment_id=row.treatment_id,
+        outbox_id=row.id,
+        tier=tier,
+        reason=reason,
+    )
 
 
 def staff_events(db: Database, kind: str | None = None) -> list[StaffEvent]:

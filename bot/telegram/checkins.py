@@ -29,8 +29,8 @@ from bot.scheduler import (
     RateLimited,
     Rejected,
     Uncertain,
-    utc_now,
 )
+from bot.services.base import system_clock
 from bot.storage import Store, outbox
 
 log = logging.getLogger(__name__)
@@ -112,7 +112,7 @@ def build_dispatcher(
         kb=context.engine.kb,
         sender=TelegramSender(application.bot),
         settings=settings or _configured_settings(context),
-        clock=clock or getattr(context, "clock", None) or utc_now,
+        clock=clock or getattr(context, "clock", None) or system_clock,
         limiter=limiter or RateLimiter(),
         values=context.engine.clinic.values(),
     )
