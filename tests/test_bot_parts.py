@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
+import io
 import logging
 import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import cast
 
 import pytest
 from hypothesis import given
@@ -15,13 +19,13 @@ from hypothesis import strategies as st
 from bot import logsafe
 from bot.bootstrap import open_services
 from bot.config import Config, ConfigError, load_config
-from bot.core.answer import Engine
+from bot.core.answer import Clinic, Engine
 from bot.core.dates import parse_date
 from bot.core.invite_token import sign, verify
 from bot.instance_lock import AlreadyRunning, InstanceLock
-from bot.services.views import DateStatus
+from bot.services.views import DateStatus, PatientView
 from bot.storage import Store, patients, questions, settings, updates
-from bot.telegram.render import callback, parse_callback, split
+from bot.telegram.render import Renderer, callback, parse_callback, split
 from tests.bot_support import FakeClock
 
 SECRET = b"s3cret"
@@ -221,6 +225,45 @@ def test_split_keeps_messages_under_the_limit() -> None:
     chunks = split(text, 4096)
     assert len(chunks) > 1 and all(len(c) <= 4096 for c in chunks)
     assert " ".join(" ".join(chunks).split()) == " ".join(text.split())
+
+
+def _renderer_with(engine: Engine, **bot_texts: str) -> Renderer:
+    messages = {
+        **engine.kb.messages,
+        "bot": {**cast(dict[str, object], engine.kb.messages["bot"]), **bot_texts},
+    }
+    return Renderer(dataclasses.replace(engine.kb, messages=messages), Clinic(name="Glow", phone="+44 1"))
+
+
+def _patient(name: str | None) -> PatientView:
+    return PatientView(7, name, "microneedling", "microneedling", date(2026, 11, 21), 2, "UTC", False)
+
+
+def test_the_greeting_follows_the_template_of_the_knowledge_base(engine: Engine) -> None:
+    shipped = _renderer_with(engine).greeting(_patient("Ann")).text
+    assert shipped.startswith("Hello, Ann! You are on day 2 after your microneedling.\n\nAsk me anything")
+    swapped = _renderer_with(engine, greeting="{where}\n{title}").greeting(_patient(None)).text
+    assert swapped == "You are on day 2 after your microneedling.\nHello!"
+
+
+def test_no_patient_facing_words_in_the_renderer(engine: Engine) -> None:
+    import bot.telegram.render as render
+
+    assert "Sorry" not in inspect.getsource(render)  # the fallback is errors.fallback, nothing else
+    assert _renderer_with(engine).fallback().startswith("Sorry, something went wrong on our side")
+
+
+def test_the_console_greets_and_says_goodbye_with_the_knowledge_base_texts(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.cli import main
+
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    out = io.StringIO()
+    assert main(["chat"], out=out) == 0
+    hello = engine.kb.message("console.hello").replace("{procedure}", "microneedling")
+    assert out.getvalue().splitlines() == [hello, engine.kb.message("console.goodbye")]
+    assert "microneedling aftercare" in hello
 
 
 # --- logs and locks -----------------------------------------------------------------------------------------

@@ -114,7 +114,11 @@ class Renderer:
     def greeting(self, patient: PatientView) -> Outgoing:
         """The welcome once enrolled: hello, the day, what to do."""
         hello = self.text("hello_named", name=patient.name) if patient.name else self.text("hello")
-        return Outgoing(f"{hello} {self.where(patient)}\n\n{self.text('ask_away')}")
+        parts = {"title": hello, "where": self.where(patient), "text": self.text("ask_away")}
+        # The order of the parts is the knowledge base's (bot.greeting); the layout below only stands in for
+        # a messages.yaml written before that text existed.
+        template = self.kb.message("bot.greeting") or "{title} {where}\n\n{text}"
+        return Outgoing(fill(template, parts))
 
     def ask_procedure(self) -> Outgoing:
         """Which procedure? One button per procedure."""
