@@ -13,6 +13,7 @@ from datetime import datetime
 
 from bot.core.model import KnowledgeBase, Tier
 from bot.core.text import fill
+from bot.services.messaging import Button
 from bot.storage import Store, checkin_log, outbox
 from bot.storage.outbox import CHECKIN
 
@@ -61,7 +62,7 @@ class Reply:
     """What to tell the patient: a message (with optional buttons), and a short note on the button."""
 
     text: str | None
-    buttons: tuple[tuple[tuple[str, str], ...], ...] = ()
+    buttons: tuple[tuple[Button, ...], ...] = ()
     toast: str | None = None
     close_keyboard: bool = False
 
@@ -141,8 +142,8 @@ class CheckinAnswers:
         text = "\n\n".join(t for t in (lead, questions[index].text) if t)
         buttons = (
             (
-                (self._text("warning_yes"), encode_question(outbox_id, index, True)),
-                (self._text("warning_no"), encode_question(outbox_id, index, False)),
+                Button(self._text("warning_yes"), encode_question(outbox_id, index, True)),
+                Button(self._text("warning_no"), encode_question(outbox_id, index, False)),
             ),
         )
         return Reply(text, buttons=buttons, close_keyboard=close_keyboard)

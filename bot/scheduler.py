@@ -21,7 +21,9 @@ from bot.checkin_answers import encode_option
 from bot.core.checkins import Action, CheckinSettings, checkin_text, decide, plan, zone
 from bot.core.model import KnowledgeBase
 from bot.ratelimit import RateLimiter
+from bot.services.alerts import AlertView
 from bot.services.base import Clock, system_clock
+from bot.services.messaging import Button
 from bot.storage import Store, checkin_log, outbox
 from bot.storage.alerts import ALERT
 from bot.storage.outbox import CHECKIN, NewRow, OutboxRow
@@ -37,7 +39,7 @@ class OutgoingMessage:
 
     chat_id: int
     text: str
-    buttons: tuple[tuple[tuple[str, str], ...], ...] = ()
+    buttons: tuple[tuple[Button, ...], ...] = ()
 
 
 class SendError(Exception):
@@ -123,9 +125,10 @@ async def resume_after_unblock(store: Store, chat_id: int, now: datetime) -> int
     return await store.run(outbox.resume_unreachable, chat_id, now)
 
 
-async def skip_overdue_checkins(store: Store, patient_id: int, now: datetime) -> int:
-    """On /unmute: skip the patient's check-ins whose time has passed, so only future ones are sent."""
-    return await store.run(outbox.skip_overdue, patient_id, now)
+async def skip_overdue_checkins(store: Store, chat_id: int, now: datetime) -> int:
+    """Before /unmute: skip the check-ins whose time passed while the patient of `chat_id` was muted, so
+    only future ones are sent (nothing when they are not muted)."""
+    return await store.run(outbox.skip_overdue_if_muted, chat_id, now)
 
 
 # -- dispatching ---------------------------------------------------------------------------------------
@@ -191,13 +194,23 @@ class Dispatcher:
         """True while a pass is running."""
         return self._running.locked()
 
+    def send_alerts_with(self, compose: Callable[[int, AlertView], OutgoingMessage]) -> None:
+        """Send the queued staff alerts, each composed by `compose(staff chat id, alert)`."""
+
+        def composer(row: OutboxRow) -> OutgoingMessage:
+            if row.payload is None:
+                raise ValueError("alert row without payload")
+            return compose(row.chat_id, AlertView.from_json(row.payload))
+
+        self.composers[ALERT] = composer
+
     def compose_checkin(self, row: OutboxRow) -> OutgoingMessage:
         """The check-in message of a row, with its answer buttons."""
         if row.procedure is None or row.step_day is None:
             raise ValueError("check-in row without treatment")
         procedure = self.kb.procedures[row.procedure]
         text = checkin_text(self.kb, procedure, row.step_day, self.values)
-        buttons = tuple(((o.label, encode_option(row.id, o.id)),) for o in procedure.checkins.options)
+        buttons = tuple((Button(o.label, encode_option(row.id, o.id)),) for o in procedure.checkins.options)
         return OutgoingMessage(row.chat_id, text, buttons)
 
     def judge(self, row: OutboxRow) -> outbox.Verdict:

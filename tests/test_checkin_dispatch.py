@@ -313,8 +313,8 @@ async def test_mute_skips_and_unmute_resumes_only_future_checkins(
     assert rows(store, treatment)[1].last_error == "muted"
     # Day 3's time passes while muted and the bot is down; the patient unmutes on day 3 at 12:00.
     clock.set(local(treated + timedelta(days=3), 12, 0))
+    assert await skip_overdue_checkins(store, 7011, clock()) == 1
     store.call(lambda db: db.conn.execute("UPDATE patients SET muted = 0 WHERE id = ?", (patient,)))
-    assert await skip_overdue_checkins(store, patient, clock()) == 1
     await dispatcher.run_once()
     assert server.sent_messages(7011) == []
     clock.set(local(treated + timedelta(days=7), 10, 0))

@@ -341,16 +341,6 @@ def resume_unreachable(db: Database, chat_id: int, now: datetime) -> int:
     return cursor.rowcount
 
 
-def skip_overdue(db: Database, patient_id: int, now: datetime) -> int:
-    """Skip a patient's check-ins whose time has passed (call on /unmute so only future ones are sent)."""
-    cursor = db.conn.execute(
-        "UPDATE outbox SET state = 'skipped', last_error = 'muted', updated_at = ? "
-        "WHERE patient_id = ? AND kind = ? AND state = 'pending' AND due_at <= ?",
-        (iso(now), patient_id, CHECKIN, iso(now)),
-    )
-    return cursor.rowcount
-
-
 def skip_overdue_if_muted(db: Database, chat_id: int, now: datetime) -> int:
     """Before /unmute: skip the check-ins whose time passed while the patient of `chat_id` was muted."""
     cursor = db.conn.execute(

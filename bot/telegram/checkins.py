@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import httpx
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
@@ -29,9 +29,11 @@ from bot.scheduler import (
     RateLimited,
     Rejected,
     Uncertain,
+    skip_overdue_checkins,
 )
 from bot.services.base import system_clock
-from bot.storage import Store, outbox
+from bot.storage import Store
+from bot.telegram.render import keyboard
 
 log = logging.getLogger(__name__)
 
@@ -55,14 +57,6 @@ class CheckinContext(Protocol):
     def engine(self) -> Engine: ...
 
 
-def _markup(buttons: tuple[tuple[tuple[str, str], ...], ...]) -> InlineKeyboardMarkup | None:
-    if not buttons:
-        return None
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in buttons]
-    )
-
-
 def _seconds(value: int | timedelta) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
@@ -77,7 +71,7 @@ class TelegramSender:
         """Send one message; return its Telegram message id."""
         try:
             sent = await self.bot.send_message(
-                message.chat_id, message.text, reply_markup=_markup(message.buttons)
+                message.chat_id, message.text, reply_markup=keyboard(message.buttons)
             )
         except RetryAfter as exc:
             raise RateLimited(_seconds(exc.retry_after)) from exc
@@ -171,8 +165,7 @@ async def _before_unmute(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if update.effective_chat is None:
         return
     dispatcher: Dispatcher = context.application.bot_data[DISPATCHER_KEY]
-    now = dispatcher.clock()
-    await dispatcher.store.run(outbox.skip_overdue_if_muted, update.effective_chat.id, now)
+    await skip_overdue_checkins(dispatcher.store, update.effective_chat.id, dispatcher.clock())
 
 
 async def _on_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -196,4 +189,4 @@ async def _show(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply
         with contextlib.suppress(BadRequest):  # already closed ("message is not modified")
             await context.bot.edit_message_reply_markup(chat.id, query.message.message_id, reply_markup=None)
     if reply.text:
-        await context.bot.send_message(chat.id, reply.text, reply_markup=_markup(reply.buttons))
+        await context.bot.send_message(chat.id, reply.text, reply_markup=keyboard(reply.buttons))

@@ -29,8 +29,6 @@ from bot.core.model import Tier
 from bot.scheduler import Dispatcher, OutgoingMessage
 from bot.services.alerts import AckStatus, AlertView
 from bot.services.views import DateStatus
-from bot.storage.alerts import ALERT
-from bot.storage.outbox import OutboxRow
 from bot.telegram import checkins
 from bot.telegram.context import BotContext
 from bot.telegram.handlers import send
@@ -84,7 +82,7 @@ class Staff:
             MessageHandler(private & filters.UpdateType.MESSAGE & ~filters.COMMAND, self.relay),
             group=HANDOFF_GROUP,
         )
-        self.dispatcher.composers[ALERT] = self.compose
+        self.dispatcher.send_alerts_with(self.compose)
         answers = app.bot_data.get(checkins.ANSWERS_KEY)
         if isinstance(answers, CheckinAnswers):
             answers.closed_note = self.closed_note
@@ -117,13 +115,10 @@ class Staff:
             log.warning("could not set the staff chat's command menu: %s", type(exc).__name__)
         self._menu_set = True
 
-    def compose(self, row: OutboxRow) -> OutgoingMessage:
-        """The staff-chat message of an alert row (the dispatcher sends it)."""
-        if row.payload is None:
-            raise ValueError("alert row without payload")
-        text, rows = self.render.alert(AlertView.from_json(row.payload))
-        buttons = tuple(tuple((b.label, b.data) for b in r) for r in rows)
-        return OutgoingMessage(row.chat_id, text, buttons)
+    def compose(self, chat_id: int, view: AlertView) -> OutgoingMessage:
+        """The staff-chat message of a queued alert (the dispatcher sends it)."""
+        text, rows = self.render.alert(view)
+        return OutgoingMessage(chat_id, text, tuple(tuple(r) for r in rows))
 
     def closed_note(self, tier: Tier, now: datetime) -> str | None:
         """Out of opening hours: the note added to a check-in's warning-sign reply."""
