@@ -307,6 +307,27 @@ async def test_alerts_lists_every_open_alert_with_the_name_on_its_buttons(bot: B
     assert [labels[f"I'll handle {n}"] for n in ("Ann", "Patient #2")] == [f"al:h:{i}" for (i,) in ids[:2]]
 
 
+async def test_a_relayed_message_is_laid_out_by_the_knowledge_base(
+    server: FakeBotAPI, tmp_path: Path, knowledge: Path
+) -> None:
+    messages = knowledge / "messages.yaml"
+    text = messages.read_text(encoding="utf-8")
+    relayed = '"💬 {name} ({where}):\\n{text}"'
+    assert relayed in text
+    messages.write_text(text.replace(relayed, '"{name} wrote: {text}"'), encoding="utf-8")
+    running = await _start(server, tmp_path, knowledge, FakeClock(MONDAY_NOON))
+    try:
+        await enroll(running, 431, "Jo")
+        await running.say(431, "/human")
+        await staff_count(running, 1)
+        running.server.push_text(431, "can I swim?")
+        [*_, relayed] = await staff_count(running, 2)
+        assert relayed.text == "Jo wrote: can I swim?"
+    finally:
+        await stop_bot(running)
+    assert running.errors == []
+
+
 # -- handoff --------------------------------------------------------------------------------------------
 
 

@@ -138,6 +138,14 @@ class StaffRenderer:
             "handoff_header", name=self.patient_name(patient, fallback), where=self.patient_where(patient)
         )
 
+    def relayed(self, patient: PatientView | None, fallback: str | None, text: str | None, limit: int) -> str:
+        """A patient's relayed message (or a media caption) with its header, at most `limit` characters;
+        the header alone when there is no text."""
+        if not text:
+            return self.header(patient, fallback)[:limit]
+        name, where = self.patient_name(patient, fallback), self.patient_where(patient)
+        return self.text("handoff_relayed", name=name, where=where, text=text)[:limit]
+
     def handoff_opened(self, patient: PatientView | None, fallback: str | None) -> str:
         """Posted in the staff chat when a handoff opens."""
         return self.text(

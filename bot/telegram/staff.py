@@ -236,17 +236,18 @@ class Staff:
             return  # not in a handoff: the patient handlers answer it
         user = update.effective_user
         patient = await self.services.handoffs.who(chat_id)
-        header = self.render.header(patient, user.first_name if user else None)
+        first_name = user.first_name if user else None
         sent: list[int] = []
         if message.text:
-            posted = await context.bot.send_message(self.staff_chat, f"{header}\n{message.text}"[:4096])
+            text = self.render.relayed(patient, first_name, message.text, 4096)
+            posted = await context.bot.send_message(self.staff_chat, text)
             sent.append(posted.message_id)
         elif message.photo or message.document or message.video:
-            caption = f"{header}\n{message.caption}" if message.caption else header
-            copied = await message.copy(self.staff_chat, caption=caption[:1024])
+            caption = self.render.relayed(patient, first_name, message.caption, 1024)
+            copied = await message.copy(self.staff_chat, caption=caption)
             sent.append(copied.message_id)
         else:
-            posted = await context.bot.send_message(self.staff_chat, header)
+            posted = await context.bot.send_message(self.staff_chat, self.render.header(patient, first_name))
             copied = await message.copy(self.staff_chat)
             sent += [posted.message_id, copied.message_id]
         for message_id in sent:
