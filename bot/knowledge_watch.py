@@ -50,10 +50,6 @@ class KnowledgeWatcher:
     def __post_init__(self) -> None:
         self._seen = fingerprint(self.folder)
 
-    def changed(self) -> bool:
-        """True when the files differ from the last version looked at."""
-        return fingerprint(self.folder) != self._seen
-
     def load(self, force: bool = False) -> tuple[Engine | None, Reload | None]:
         """Load the folder if it changed (or `force`): the new engine, or the problems; (None, None) if
         unchanged. Runs in a worker thread (it is slow); the swap happens in `apply`."""

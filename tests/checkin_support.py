@@ -16,7 +16,7 @@ from bot.core.checkins import CheckinSettings
 from bot.knowledge_source import load_engine
 from bot.ratelimit import RateLimiter
 from bot.scheduler import Dispatcher, DispatchPolicy
-from bot.storage import Store
+from bot.storage import Database, Store, outbox
 from bot.telegram.checkins import TelegramSender
 
 KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
@@ -76,6 +76,28 @@ def add_patient(
         return patient_id, int(cur.lastrowid or 0)
 
     return store.call(insert)
+
+
+def rows_for_treatment(store: Store, treatment_id: int) -> list[outbox.OutboxRow]:
+    """Every outbox row of a treatment, by due time."""
+
+    def load(db: Database) -> list[outbox.OutboxRow]:
+        ids = db.conn.execute(
+            "SELECT id FROM outbox WHERE treatment_id = ? ORDER BY due_at, id", (treatment_id,)
+        ).fetchall()
+        return [row for (i,) in ids if (row := outbox.get(db, i)) is not None]
+
+    return store.call(load)
+
+
+def next_due(store: Store) -> datetime | None:
+    """The earliest next attempt time of a pending row."""
+    found = store.call(
+        lambda db: db.conn.execute(
+            "SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'"
+        ).fetchone()
+    )
+    return outbox.parse_iso(found[0]) if found and found[0] else None
 
 
 def fast_limiter(per_chat_interval: float = 1.0) -> RateLimiter:

@@ -22,6 +22,8 @@ from tests.checkin_support import (
     fast_limiter,
     make_bot,
     make_dispatcher,
+    next_due,
+    rows_for_treatment,
     shipped_engine,
 )
 from tests.fakebotapi import FakeBotAPI
@@ -59,7 +61,7 @@ def local(day: date, hour: int, minute: int = 0, second: int = 0, tz: ZoneInfo =
 
 
 def rows(store: Store, treatment_id: int) -> dict[int, outbox.OutboxRow]:
-    return {r.step_day or 0: r for r in store.call(outbox.rows_for_treatment, treatment_id)}
+    return {r.step_day or 0: r for r in rows_for_treatment(store, treatment_id)}
 
 
 def sent_at(store: Store, treatment_id: int) -> dict[int, datetime]:
@@ -295,7 +297,7 @@ async def test_connection_refused_puts_the_row_back_for_later(store: Store) -> N
     assert report.sent == 0 and report.uncertain == 0
     row = rows(store, treatment)[1]
     assert (row.state, row.last_error, row.attempts) == ("pending", "not_sent", 4)
-    next_attempt = store.call(outbox.next_due)
+    next_attempt = next_due(store)
     assert next_attempt == clock() + timedelta(minutes=2)
 
 

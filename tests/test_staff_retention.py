@@ -17,7 +17,7 @@ from bot.services import Services, Settings
 from bot.storage import Store, alerts, checkin_log, outbox, patients
 from bot.storage.alerts import ALERT
 from bot.storage.outbox import NewRow
-from tests.checkin_support import FakeClock, add_patient, shipped_engine
+from tests.checkin_support import FakeClock, add_patient, rows_for_treatment, shipped_engine
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 STAFF_CHAT = -100500
@@ -38,8 +38,9 @@ async def _patient_with_history(store: Store, chat: int, treated_on: date) -> in
         store, shipped_engine().kb, treatment, datetime.combine(treated_on, datetime.min.time(), UTC)
     )
 
+    [first, *_] = rows_for_treatment(store, treatment)
+
     def history(db: Database) -> None:
-        [first, *_] = [r for r in outbox.rows_for_treatment(db, treatment)]
         checkin_log.record_response(db, first.id, patient, treatment, first.step_day, "something_wrong", NOW)
         checkin_log.record_staff_event(
             db, "escalation", f"checkin:{first.id}", NOW, patient_id=patient, tier="same_day"

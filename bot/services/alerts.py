@@ -204,11 +204,6 @@ class Alerts:
 
         return await self.deps.store.run(load)
 
-    async def chat_of(self, alert_id: int) -> int | None:
-        """The patient chat of an alert."""
-        found = await self.deps.store.run(alerts.get, alert_id)
-        return found.chat_id if found else None
-
     def purge(self, db: Database) -> int:
         """Drop the patient's words from alert messages already posted (runs on the database thread)."""
         return alerts.drop_spent_payloads(db)

@@ -62,6 +62,13 @@ def m001_checkin_log(db: Database) -> None:
     db.execute("CREATE INDEX staff_events_open ON staff_events(handled_at, created_at)")
 
 
+@migrations()
+def m002_drop_staff_events_handled_at(db: Database) -> None:
+    """staff_events.handled_at was never written: taking an alert is recorded on the alert row."""
+    db.execute("DROP INDEX IF EXISTS staff_events_open")
+    db.execute("ALTER TABLE staff_events DROP COLUMN handled_at")
+
+
 def migrate(db: Database) -> None:
     """Apply this module's migrations."""
     migrations.apply(db)
@@ -128,14 +135,6 @@ def record_followup(db: Database, response_id: int, question: int, answer: str, 
         (response_id, question, answer, iso(now)),
     )
     return cursor.rowcount == 1
-
-
-def followups(db: Database, response_id: int) -> dict[int, str]:
-    """The warning-sign answers given so far, by question number."""
-    rows = db.conn.execute(
-        "SELECT question, answer FROM checkin_followups WHERE response_id = ?", (response_id,)
-    ).fetchall()
-    return {int(q): str(a) for q, a in rows}
 
 
 def record_staff_event(

@@ -358,22 +358,10 @@ def get(db: Database, row_id: int) -> OutboxRow | None:
     return _row(found) if found else None
 
 
-def rows_for_treatment(db: Database, treatment_id: int) -> list[OutboxRow]:
-    """Every outbox row of a treatment, by due time."""
-    found = db.conn.execute(_SELECT + " WHERE o.treatment_id = ? ORDER BY o.due_at, o.id", (treatment_id,))
-    return [_row(r) for r in found.fetchall()]
-
-
 def state_counts(db: Database) -> dict[str, int]:
     """How many rows are in each state."""
     found = db.conn.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state").fetchall()
     return {str(s): int(n) for s, n in found}
-
-
-def next_due(db: Database) -> datetime | None:
-    """The earliest next attempt time of a pending row."""
-    found = db.conn.execute("SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'").fetchone()
-    return parse_iso(found[0]) if found and found[0] else None
 
 
 @dataclass(frozen=True)

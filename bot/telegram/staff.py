@@ -356,16 +356,6 @@ class Staff:
         """`/stats`: the last 7 and 30 days."""
         await send(_message(update), [self.render.stats(await self.services.reports.stats())])
 
-    async def say_in_staff_chat(self, app: Application, items: list[Outgoing]) -> None:  # type: ignore[type-arg]
-        """Post `items` in the staff chat (nothing when there is none)."""
-        if self.staff_chat is None:
-            return
-        for item in items:
-            try:
-                await app.bot.send_message(self.staff_chat, item.text, reply_markup=item.markup)
-            except TelegramError as exc:
-                log.warning("could not post in the staff chat: %s", type(exc).__name__)
-
 
 def _message(update: Update) -> Message:
     message = update.effective_message
