@@ -19,6 +19,7 @@ def service_settings(config: Config) -> Settings:
         timezones=config.timezones,
         invite_days=config.invite_days,
         question_retention_days=config.question_retention_days,
+        patient_retention_days=config.patient_retention_days,
         clinic_hours=config.clinic_hours,
         alert_repeat_minutes=config.alert_repeat_minutes,
         staff_chat_id=config.staff_chat_id,

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
+from bot.bootstrap import service_settings
 from bot.config import ConfigError, load_config
 from bot.scheduler import plan_checkins
 from bot.services import Services, Settings
@@ -117,3 +118,5 @@ def test_the_retention_is_read_from_the_environment() -> None:
     assert load_config({**env, "AFTERCARE_PATIENT_RETENTION_DAYS": "365"}).patient_retention_days == 365
     with pytest.raises(ConfigError):
         load_config({**env, "AFTERCARE_PATIENT_RETENTION_DAYS": "20"})
+    configured = load_config({**env, "AFTERCARE_PATIENT_RETENTION_DAYS": "90"})
+    assert service_settings(configured).patient_retention_days == 90  # it reaches the daily purge
