@@ -22,6 +22,7 @@ URGENT = [
     ("there are little blisters by my lip", 2, Tier.SAME_DAY),
     ("I think I have a cold sore starting", 2, Tier.SAME_DAY),
     ("a bad smell and it's oozing", 4, Tier.SAME_DAY),
+    ("face swelling badly", 1, Tier.SAME_DAY),
 ]
 
 CALM = [

@@ -40,6 +40,7 @@ REQUIRED_MESSAGES: tuple[str, ...] = (
     "checkins.warning_no",
     "checkins.warning_none",
     # bot
+    "bot.greeting",
     "bot.hello",
     "bot.hello_named",
     "bot.day_zero",
@@ -107,6 +108,9 @@ REQUIRED_MESSAGES: tuple[str, ...] = (
     "bot.commands.privacy",
     "bot.commands.human",
     "bot.commands.done",
+    # console
+    "console.hello",
+    "console.goodbye",
     # staff
     "staff.alias",
     "staff.alias_unknown",
