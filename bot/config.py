@@ -144,11 +144,10 @@ def load_config(
     username = env.get("AFTERCARE_BOT_USERNAME", "").lstrip("@") or None
     if username is not None and not USERNAME_PATTERN.fullmatch(username):
         raise ConfigError(f"AFTERCARE_BOT_USERNAME '{username}' is not a Telegram username")
-    defaults = Clinic()
-    clinic = Clinic(
-        name=env.get("AFTERCARE_CLINIC_NAME", defaults.name),
-        phone=env.get("AFTERCARE_CLINIC_PHONE", defaults.phone),
-        emergency_number=env.get("AFTERCARE_EMERGENCY_NUMBER", defaults.emergency_number),
+    clinic = Clinic(  # unset details are worded by the knowledge base (messages.yaml `clinic:`)
+        name=env.get("AFTERCARE_CLINIC_NAME"),
+        phone=env.get("AFTERCARE_CLINIC_PHONE"),
+        emergency_number=env.get("AFTERCARE_EMERGENCY_NUMBER"),
     )
     # An explicit 0 is refused by the range check, not silently turned into the default.
     repeat = _int_or("AFTERCARE_ALERT_REPEAT_MINUTES", env.get("AFTERCARE_ALERT_REPEAT_MINUTES"), 15)

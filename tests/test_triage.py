@@ -139,3 +139,14 @@ def test_a_sign_at_the_very_end_of_a_full_length_message(engine: Engine) -> None
     message = ("la " * 1360) + "there is pus"
     assert len(message) <= 4096
     assert engine.answer(message, P, day=3).red_flag
+
+
+def test_unset_clinic_details_are_worded_by_the_knowledge_base(engine: Engine) -> None:
+    from bot.core.answer import Clinic
+    from bot.core.answer import Engine as AnswerEngine
+
+    bare = AnswerEngine(engine.kb, Clinic(name="Glow Clinic"))
+    answer = bare.answer("my throat is closing", P, day=0)
+    assert engine.kb.message("clinic.emergency_number") in (answer.safety or "")
+    assert bare.clinic.name == "Glow Clinic"
+    assert bare.clinic.phone == engine.kb.message("clinic.phone")

@@ -22,18 +22,30 @@ _TOMORROW = frozenset(
 
 @dataclass(frozen=True)
 class Clinic:
-    """How the clinic is named and reached; filled into warning-sign replies."""
+    """How the clinic is named and reached; filled into warning-sign replies.
 
-    name: str = "the clinic"
-    phone: str = "the number on your aftercare sheet"
-    emergency_number: str = "your local emergency number"
+    A detail left unset is worded by the knowledge base (`clinic.name`, `clinic.phone`,
+    `clinic.emergency_number` in messages.yaml), e.g. "the number on your aftercare sheet".
+    """
+
+    name: str | None = None
+    phone: str | None = None
+    emergency_number: str | None = None
+
+    def with_defaults(self, kb: KnowledgeBase) -> Clinic:
+        """This clinic with every unset detail taken from the knowledge base's wording."""
+        return Clinic(
+            name=self.name or kb.message("clinic.name"),
+            phone=self.phone or kb.message("clinic.phone"),
+            emergency_number=self.emergency_number or kb.message("clinic.emergency_number"),
+        )
 
     def values(self) -> dict[str, str]:
         """Placeholder values for templates."""
         return {
-            "clinic_name": self.name,
-            "clinic_phone": self.phone,
-            "emergency_number": self.emergency_number,
+            "clinic_name": self.name or "",
+            "clinic_phone": self.phone or "",
+            "emergency_number": self.emergency_number or "",
         }
 
 
@@ -109,7 +121,7 @@ class Engine:
 
     def __init__(self, kb: KnowledgeBase, clinic: Clinic | None = None, threshold: float = DEFAULT_THRESHOLD):
         self.kb = kb
-        self.clinic = clinic or Clinic()
+        self.clinic = (clinic or Clinic()).with_defaults(kb)
         self.matchers = {pid: Matcher(p, threshold) for pid, p in kb.procedures.items()}
         self.screeners = {pid: Screener(p) for pid, p in kb.procedures.items()}
 

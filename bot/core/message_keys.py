@@ -7,6 +7,10 @@ A missing or misspelt key would otherwise surface as an empty message in front o
 from __future__ import annotations
 
 REQUIRED_MESSAGES: tuple[str, ...] = (
+    # clinic
+    "clinic.name",
+    "clinic.phone",
+    "clinic.emergency_number",
     # restriction
     "restriction.not_yet",
     "restriction.from_today",

@@ -94,11 +94,13 @@ class Renderer:
     def text(self, key: str, **values: object) -> str:
         """The text `bot.<key>` with the clinic's details and `values` filled in."""
         template = self.kb.message(f"bot.{key}") or self.kb.message(key)
-        return fill(template, {**self.clinic.values(), **values})
+        return fill(template, {**self.clinic.with_defaults(self.kb).values(), **values})
 
     def fallback(self) -> str:
         """The polite reply when something went wrong."""
-        return fill(self.kb.message("errors.fallback"), self.clinic.values())  # required by `kb check`
+        return fill(
+            self.kb.message("errors.fallback"), self.clinic.with_defaults(self.kb).values()
+        )  # required by `kb check`
 
     def commands(self) -> list[BotCommand]:
         """The command menu (setMyCommands)."""
