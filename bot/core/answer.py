@@ -72,7 +72,6 @@ class Answer:
     suggestions: tuple[Suggestion, ...]
     safety: str | None
     sections: tuple[str, ...]
-    prompt: str | None = None
     verdicts: tuple[Verdict, ...] = field(default=(), compare=False)
 
     @property
@@ -88,7 +87,7 @@ class Answer:
     @property
     def text(self) -> str:
         """The whole reply as one message, at most 4,096 characters."""
-        parts = [p for p in (self.safety, *self.sections, self.prompt) if p]
+        parts = [p for p in (self.safety, *self.sections) if p]
         if self.suggestions:
             parts.append("\n".join(f"- {s.title}" for s in self.suggestions))
         return _clip("\n\n".join(parts), MAX_REPLY_CHARS)

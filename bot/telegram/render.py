@@ -159,7 +159,7 @@ class Renderer:
             out.extend(Outgoing(chunk) for chunk in split(answer.safety))
             if answer.urgency is not None and not reply.clinic_open:
                 out.append(Outgoing(self.text(f"closed_now.{answer.urgency.value}", hours=self.hours)))
-        body = [p for p in (*answer.sections, answer.prompt) if p]
+        body = [p for p in answer.sections if p]
         if reply.patient is None and not answer.red_flag:
             body.append(self.text("not_enrolled"))
         rows = [[Button(s.title, callback(SUGGESTION, s.id))] for s in answer.suggestions]
