@@ -8,7 +8,6 @@ from sqlite_utils import Database
 
 from bot.core.answer import Answer
 from bot.core.hours import is_open
-from bot.core.picked import answer_entry
 from bot.core.recovery import milestones, status_on
 from bot.services import patients as patient_lookup
 from bot.services.base import Deps
@@ -58,9 +57,9 @@ class Conversation:
         procedure = patient.procedure_id if patient else self.default_procedure()
         try:
             if patient is None:
-                answer = answer_entry(self.deps.engine, entry_id, procedure, None, None)
+                answer = self.deps.engine.answer_entry(procedure, entry_id)
             else:
-                answer = answer_entry(self.deps.engine, entry_id, procedure, patient.day, patient.treated_on)
+                answer = self.deps.engine.answer_entry(procedure, entry_id, patient.day, patient.treated_on)
         except KeyError:
             return None
         await self._log(chat_id, patient, answer, None)
