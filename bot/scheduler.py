@@ -275,9 +275,9 @@ class Dispatcher:
         async with self._running:
             if not self._recovered:
                 await self.recover()
-            await self.plan_new()
             self._more.set()
             while self._more.is_set() and self.keep_going():
+                await self.plan_new()  # again on each round: a wake may come with a new enrollment
                 await self._pass(report)
         return report
 

@@ -220,14 +220,16 @@ def claim_due(
     if kinds is not None:
         sql += f" AND o.kind IN ({','.join('?' * len(kinds))})"
         args += kinds
-    order = "o.next_attempt_at, o.id"
-    if first:
-        order = f"CASE WHEN o.kind IN ({','.join('?' * len(first))}) THEN 0 ELSE 1 END, " + order
-    sql += f" ORDER BY {order} LIMIT ?"
+    order = " ORDER BY o.next_attempt_at, o.id LIMIT ?"
+    # Two queries rather than one sorted by kind, so both walk the (state, next_attempt_at) index.
+    sql_first = sql + f" AND o.kind IN ({','.join('?' * len(first))})" + order if first else None
+    sql += order
     claimed: list[OutboxRow] = []
     with _transaction(db) as conn:
         while len(claimed) < limit:
-            batch = [_row(r) for r in conn.execute(sql, [*args, *first, limit - len(claimed)]).fetchall()]
+            want = limit - len(claimed)
+            found = conn.execute(sql_first, [*args, *first, want]).fetchall() if sql_first else []
+            batch = [_row(r) for r in found or conn.execute(sql, [*args, want]).fetchall()]
             if not batch:
                 break
             for row in batch:
