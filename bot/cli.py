@@ -25,7 +25,6 @@ from bot.instance_lock import AlreadyRunning, InstanceLock
 from bot.knowledge_source import KnowledgeError, knowledge_folder, load_engine
 from bot.services import Services
 from bot.services.views import DateStatus
-from bot.storage import settings
 
 DEFAULT_PROCEDURE = "microneedling"
 MAX_DAY = 365
@@ -253,7 +252,7 @@ def _open_all(config: Config, knowledge: Path) -> Services:
 def _bot_username(config: Config, services: Services) -> str:
     if config.bot_username:
         return config.bot_username
-    known = services.deps.store.call(settings.get, settings.BOT_USERNAME)
+    known = services.enrollment.known_bot_username()
     if known:
         return known
     if not config.token:

@@ -12,7 +12,7 @@ from bot.core.recovery import recovery_day
 from bot.services import patients as patient_lookup
 from bot.services.base import Deps
 from bot.services.views import DateCheck, DateStatus, Invitation, PatientView, Redeemed, RedeemStatus
-from bot.storage import invites, patients
+from bot.storage import invites, patients, settings
 
 
 def deep_link(bot_username: str, payload: str) -> str:
@@ -25,6 +25,17 @@ class Enrollment:
 
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
+
+    # -- the bot's own username, for links made offline ------------------------------------------
+
+    async def remember_bot_username(self, username: str) -> None:
+        """Keep the username Telegram gave the bot, so `aftercare enroll` can make links without asking."""
+        await self.deps.store.run(settings.put, settings.BOT_USERNAME, username)
+
+    def known_bot_username(self) -> str | None:
+        """The username remembered by a bot that ran on this database, if any (synchronous, for the CLI)."""
+        known = self.deps.store.call(settings.get, settings.BOT_USERNAME)
+        return str(known) if known else None
 
     # -- invites (the front desk) ----------------------------------------------------------------
 

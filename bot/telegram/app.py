@@ -22,7 +22,6 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot.config import Config
 from bot.services import Services
-from bot.storage import settings
 from bot.telegram.context import BotContext
 from bot.telegram.handlers import PatientHandlers
 from bot.telegram.messenger import TelegramMessenger
@@ -102,7 +101,7 @@ async def on_startup(application: Application) -> None:  # type: ignore[type-arg
     ctx = context_of(application)
     await application.bot.set_my_commands(ctx.commands)
     username = application.bot.username
-    await ctx.store.run(settings.put, settings.BOT_USERNAME, username)
+    await ctx.services.enrollment.remember_bot_username(username)
     log.info(
         "aftercare bot @%s ready: %d procedure(s), database %s",
         username,
