@@ -264,6 +264,7 @@ async def test_help_privacy_mute_unmute(server: FakeBotAPI, bot: Bot) -> None:
     assert "/today" in (help_text.text or "") and "+44 20 7946 0000" in (help_text.text or "")
     [privacy] = await bot.say(181, "/privacy")
     assert "30 days" in (privacy.text or "") and "/forget" in (privacy.text or "")
+    assert "180 days after your treatment" in (privacy.text or "")
     await bot.say(181, "/mute")
     assert bot.rows("SELECT muted FROM patients WHERE chat_id = 181") == [(1,)]
     [unmuted] = await bot.say(181, "/unmute")

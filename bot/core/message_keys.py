@@ -116,6 +116,9 @@ REQUIRED_MESSAGES: tuple[str, ...] = (
     "console.hello",
     "console.goodbye",
     # staff
+    "staff.handoff_relayed",
+    "staff.buttons.handle_named",
+    "staff.buttons.open_chat_named",
     "staff.alias",
     "staff.alias_unknown",
     "staff.tiers.emergency",

@@ -35,6 +35,7 @@ KNOWN_PLACEHOLDERS = frozenset(
         "subjects",
         "previous_day",
         "tomorrow_day",
+        "patient_days",
         # staff chat and handoff texts
         "number",
         "text",

@@ -79,6 +79,7 @@ def build_application(
         config.clinic,
         services.deps.settings.question_retention_days,
         config.clinic_hours.text,
+        services.deps.settings.patient_retention_days,
     )
     messenger = TelegramMessenger(application.bot, on_blocked=services.privacy.mark_unreachable)
     ctx = BotContext(config, services, renderer, messenger, commands=renderer.commands())

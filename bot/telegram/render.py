@@ -84,10 +84,18 @@ def split(text: str, limit: int = MAX_TEXT) -> list[str]:
 class Renderer:
     """Builds every message the bot sends, from the knowledge base's wording."""
 
-    def __init__(self, kb: KnowledgeBase, clinic: Clinic, retention_days: int = 30, hours: str = "") -> None:
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        clinic: Clinic,
+        retention_days: int = 30,
+        hours: str = "",
+        patient_days: int = 180,
+    ) -> None:
         self.kb = kb  # replaced when the knowledge base is reloaded
         self.clinic = clinic
         self.retention_days = retention_days
+        self.patient_days = patient_days  # a patient is deleted this long after their last treatment
         self.hours = hours  # the clinic's opening hours as configured, for out-of-hours replies
         self.offer_person = False  # set by the staff module when a staff chat can take a handoff
 
@@ -213,7 +221,7 @@ class Renderer:
 
     def privacy(self) -> Outgoing:
         """What is stored, for how long, how to delete it."""
-        return Outgoing(self.text("privacy", days=self.retention_days))
+        return Outgoing(self.text("privacy", days=self.retention_days, patient_days=self.patient_days))
 
     def forget_confirm(self) -> Outgoing:
         """Are you sure? Two buttons."""
