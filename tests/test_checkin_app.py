@@ -4,11 +4,10 @@ their button press is stored once. /mute stops check-ins, /forget removes every 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import pytest
 import pytest_asyncio
 
 from bot.scheduler import Dispatcher
@@ -19,19 +18,6 @@ from tests.checkin_support import add_patient, shipped_engine
 from tests.fakebotapi import FakeBotAPI
 
 FEATURE = "bot.telegram.checkins"
-
-
-@pytest.fixture(autouse=True)
-def _timedelta_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")
-    monkeypatch.delenv("AFTERCARE_CHECKIN_TIME", raising=False)
-    monkeypatch.delenv("AFTERCARE_QUIET_HOURS", raising=False)
-
-
-@pytest.fixture
-def server() -> Iterator[FakeBotAPI]:
-    with FakeBotAPI() as srv:
-        yield srv
 
 
 @pytest_asyncio.fixture

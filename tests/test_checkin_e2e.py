@@ -7,7 +7,7 @@ restart. "Something's wrong" records an escalation and runs the warning-sign que
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pytest
 from telegram import Update
 from telegram.ext import Application, ContextTypes
 
@@ -38,17 +37,6 @@ class Context:
     store: Store
     engine: Engine
     clock: Callable[[], datetime]
-
-
-@pytest.fixture(autouse=True)
-def _timedelta_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")
-
-
-@pytest.fixture
-def server() -> Iterator[FakeBotAPI]:
-    with FakeBotAPI() as srv:
-        yield srv
 
 
 @asynccontextmanager

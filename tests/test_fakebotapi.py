@@ -10,7 +10,7 @@ import logging
 import time
 import urllib.error
 import urllib.request
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
@@ -39,12 +39,6 @@ from telegram.request import HTTPXRequest
 from tests.fakebotapi import BOT_ID, FakeBotAPI, callback_query_id
 
 logging.getLogger("httpx").setLevel(logging.WARNING)
-
-
-@pytest.fixture
-def server() -> Iterator[FakeBotAPI]:
-    with FakeBotAPI() as srv:
-        yield srv
 
 
 class Harness:

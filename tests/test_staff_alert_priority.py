@@ -4,11 +4,8 @@ real Application over HTTP against the fake Bot API, with the default (Telegram-
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
-
-import pytest
 
 from bot.config import parse_clinic_hours
 from bot.knowledge_source import load_engine
@@ -23,19 +20,6 @@ STAFF_CHAT = -100500
 STAFF = 900
 MONDAY_NOON = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 BACKLOG = 200
-
-
-@pytest.fixture(autouse=True)
-def _env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")
-    monkeypatch.delenv("AFTERCARE_CHECKIN_TIME", raising=False)
-    monkeypatch.delenv("AFTERCARE_QUIET_HOURS", raising=False)
-
-
-@pytest.fixture
-def server() -> Iterator[FakeBotAPI]:
-    with FakeBotAPI() as srv:
-        yield srv
 
 
 async def test_an_alert_overtakes_a_backlog_of_due_checkins(server: FakeBotAPI, tmp_path: Path) -> None:

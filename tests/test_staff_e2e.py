@@ -8,7 +8,7 @@ import os
 import re
 import shutil
 import signal
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,19 +31,6 @@ STAFF_CHAT = -100500
 STAFF = 900  # Sam, on the staff list
 OTHER_MEMBER = 901  # in the staff group, not on the list
 MONDAY_NOON = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def _env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")
-    monkeypatch.delenv("AFTERCARE_CHECKIN_TIME", raising=False)
-    monkeypatch.delenv("AFTERCARE_QUIET_HOURS", raising=False)
-
-
-@pytest.fixture
-def server() -> Iterator[FakeBotAPI]:
-    with FakeBotAPI() as srv:
-        yield srv
 
 
 @pytest.fixture
