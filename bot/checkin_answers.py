@@ -124,16 +124,14 @@ class CheckinAnswers:
         text = self._text(f"replies.{option}")
         if option != SOMETHING_WRONG:
             return Reply(text or None, close_keyboard=True)
-        await self.store.run(
-            checkin_log.record_checkin_event,
-            "escalation",
-            f"checkin:{row.id}",
-            row,
-            now,
-            Tier.SAME_DAY.value,
-            "checkin_something_wrong",
-        )
+        await self._escalate(row, now, Tier.SAME_DAY, "checkin_something_wrong")
         return self._ask(row.id, 0, text, close_keyboard=True)
+
+    async def _escalate(self, row: outbox.OutboxRow, now: datetime, tier: Tier, reason: str) -> None:
+        """Store an escalation of this check-in for staff; a later, more urgent answer raises its tier."""
+        await self.store.run(
+            checkin_log.record_checkin_event, "escalation", f"checkin:{row.id}", row, now, tier.value, reason
+        )
 
     def _ask(self, outbox_id: int, index: int, lead: str | None, close_keyboard: bool = False) -> Reply:
         questions = warning_questions(self.kb)
@@ -161,15 +159,7 @@ class CheckinAnswers:
         if not yes:
             return self._ask(row.id, index + 1, None, close_keyboard=True)
         tier = questions[index].tier
-        await self.store.run(
-            checkin_log.record_checkin_event,
-            "escalation",
-            f"checkin:{row.id}",
-            row,
-            now,
-            tier.value,
-            f"checkin_warning_question_{index}",
-        )
+        await self._escalate(row, now, tier, f"checkin_warning_question_{index}")
         procedure = self.kb.procedures[row.procedure or ""]
         text = fill(procedure.tier_replies[tier], self.values)
         note = self.closed_note(tier, now) if self.closed_note is not None else None
