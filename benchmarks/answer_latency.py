@@ -17,7 +17,7 @@ import yaml
 
 from bot.core.answer import Engine
 from bot.core.model import KnowledgeBase, Procedure
-from bot.knowledge_source import knowledge_folder, load_engine
+from bot.services.knowledge import load_engine, shipped_folder
 
 ROUNDS = 5
 SCALE = 50
@@ -71,7 +71,7 @@ def measure(engine: Engine, items: list[tuple[str, int | None]]) -> tuple[float,
 
 def main(argv: list[str]) -> int:
     """Print the figures."""
-    engine = load_engine(knowledge_folder())
+    engine = load_engine(shipped_folder())
     source, items = questions(argv, engine)
     entries = len(engine.procedure("microneedling").entries)
     print(f"questions: {len(items)} from {source}; {ROUNDS} rounds")

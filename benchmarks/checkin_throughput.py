@@ -22,13 +22,13 @@ from telegram.request import HTTPXRequest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.core.checkins import CheckinSettings  # noqa: E402
-from bot.knowledge_source import load_engine  # noqa: E402
-from bot.ratelimit import RateLimiter  # noqa: E402
-from bot.scheduler import Dispatcher  # noqa: E402
+from bot.config import Config  # noqa: E402
+from bot.services import Services  # noqa: E402
+from bot.services.knowledge import Knowledge, load_engine  # noqa: E402
 from bot.storage import Store, outbox  # noqa: E402
-from bot.storage.outbox import CHECKIN, NewRow  # noqa: E402
-from bot.telegram.checkins import TelegramSender  # noqa: E402
+from bot.storage.outbox import Kind, NewRow  # noqa: E402
+from bot.telegram.ratelimit import RateLimiter  # noqa: E402
+from bot.telegram.sender import TelegramSender  # noqa: E402
 from tests.fakebotapi import FakeBotAPI  # noqa: E402
 
 NOW = datetime(2026, 6, 4, 9, 1, tzinfo=UTC)
@@ -60,7 +60,7 @@ def seed(store: Store, count: int) -> None:
         day = 3 if i < chats else 1
         rows.append(
             NewRow(
-                kind=CHECKIN,
+                kind=Kind.CHECKIN,
                 dedupe_key=f"bench:{i}",
                 chat_id=FIRST_CHAT + chat,
                 due_at=NOW - timedelta(minutes=1),
@@ -87,20 +87,15 @@ def per_chat_429(server: FakeBotAPI) -> int:
 async def run(count: int) -> None:
     engine = load_engine(ROOT / "knowledge")
     with tempfile.TemporaryDirectory() as folder, FakeBotAPI() as server:
-        store = Store.open(Path(folder) / "bench.db")
+        store = Store.open(Path(folder) / "bench.db", create=True)
         seed(store, count)
         server.enforce_limits(overall_per_second=30, per_chat_per_second=1)
         request = HTTPXRequest(connection_pool_size=32)
         async with Bot(server.token, base_url=server.base_url, request=request) as bot:
-            dispatcher = Dispatcher(
-                store=store,
-                kb=engine.kb,
-                sender=TelegramSender(bot),
-                settings=CheckinSettings(quiet_hours=None),
-                clock=lambda: NOW,
-                limiter=RateLimiter(),
-                values=engine.clinic.values(),
-            )
+            config = Config.defaults(quiet_hours=None)
+            knowledge = Knowledge(ROOT / "knowledge", engine.clinic, engine)
+            services = Services.create(store, knowledge, config, b"bench", lambda: NOW)
+            dispatcher = services.dispatcher(TelegramSender(bot, RateLimiter()))
             started = time.perf_counter()
             report = await dispatcher.run_once()
             elapsed = time.perf_counter() - started

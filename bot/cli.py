@@ -1,4 +1,5 @@
-"""The `aftercare` command: the same engine as the bot, for clinics, developers and scripts."""
+"""The `aftercare` command: the same services as the bot, for clinics, developers and scripts. Each command
+reads its arguments, makes one service call and prints the outcome."""
 
 from __future__ import annotations
 
@@ -14,19 +15,16 @@ from typing import TextIO
 
 import yaml
 
-from bot import logsafe
-from bot.bootstrap import DatabaseUnavailable, open_all, open_store
 from bot.config import Config, ConfigError, check_timezone, check_token, load_config
-from bot.core.answer import Answer, Engine
-from bot.core.recovery import recovery_day
-from bot.core.validate import check_folder
-from bot.evaluation import EvalFileError, evaluate, parse_items, render
-from bot.instance_lock import AlreadyRunning, InstanceLock
-from bot.knowledge_source import KnowledgeError, knowledge_folder, load_engine
 from bot.services import Services
+from bot.services.answering import Answering, DayError
+from bot.services.evaluation import EvalFileError, evaluate, parse_items, render
+from bot.services.knowledge import Knowledge, KnowledgeError, check, shipped_folder, suggestions
 from bot.services.views import DateStatus
+from bot.storage import DatabaseUnavailable, Store, reports
+from bot.storage.lock import AlreadyRunning, InstanceLock
+from bot.storage.secret import link_secret
 
-DEFAULT_PROCEDURE = "microneedling"
 MAX_DAY = 365
 
 
@@ -51,41 +49,62 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date like 2026-11-23") from None
 
 
-def _engine(args: argparse.Namespace) -> Engine:
-    engine = load_engine(knowledge_folder(args.knowledge))
-    if args.procedure not in engine.kb.procedures:
-        known = ", ".join(engine.procedures)
-        raise UsageError(f"unknown procedure '{args.procedure}' (known: {known})")
-    return engine
+def _config(require_token: bool = False, **overrides: str | None) -> Config:
+    try:
+        return load_config(os.environ, require_token=require_token, overrides=overrides)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
 
 
-def _resolve_day(args: argparse.Namespace, today: date) -> tuple[int | None, date | None]:
+def _knowledge_folder(args: argparse.Namespace, config: Config) -> Path:
+    """--knowledge, else AFTERCARE_KNOWLEDGE, else the shipped knowledge base."""
+    explicit = getattr(args, "knowledge", None)
+    if explicit:
+        return Path(explicit)
+    return config.knowledge_dir or shipped_folder()
+
+
+def _procedure(args: argparse.Namespace, procedures: list[str]) -> str:
+    """--procedure, or the only procedure of the knowledge base."""
+    if args.procedure:
+        return str(args.procedure)
+    if len(procedures) == 1:
+        return procedures[0]
+    raise UsageError(f"say which procedure with --procedure ({', '.join(procedures)})")
+
+
+def _answering(args: argparse.Namespace) -> Answering:
+    config = _config()
+    answering = Answering(Knowledge.load(_knowledge_folder(args, config), config.clinic))
+    args.procedure = _procedure(args, answering.knowledge.engine.procedures)
+    problem = answering.check_procedure(args.procedure, getattr(args, "variant", None))
+    if problem is not None:
+        raise UsageError(problem)
+    return answering
+
+
+def _resolve_day(args: argparse.Namespace) -> tuple[int | None, date | None]:
     treated_on: date | None = getattr(args, "treated_on", None)
     if treated_on is None:
         return args.day, None
-    day = recovery_day(treated_on, today)
-    if day < 0:
-        raise UsageError(f"--treated-on {treated_on.isoformat()} is in the future")
-    if day > MAX_DAY:
-        raise UsageError(f"--treated-on {treated_on.isoformat()} is more than a year ago")
-    return day, treated_on
+    try:
+        return Answering.day_of(treated_on, date.today()), treated_on
+    except DayError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
     """Print the answer a patient on the given day would get."""
-    engine = _engine(args)
-    day, treated_on = _resolve_day(args, date.today())
-    answer = engine.answer(args.question, args.procedure, day=day, treated_on=treated_on)
-    if args.json:
-        out.write(json.dumps(answer.to_json(), ensure_ascii=False) + "\n")
-    else:
-        out.write(answer.text + "\n")
+    answering = _answering(args)
+    day, treated_on = _resolve_day(args)
+    answer = answering.ask(args.question, args.procedure, day, treated_on, args.variant)
+    out.write((json.dumps(answer.to_json(), ensure_ascii=False) if args.json else answer.text) + "\n")
     return 0
 
 
 def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
     """Score the engine on a labelled YAML question file."""
-    engine = _engine(args)
+    answering = _answering(args)
     path = Path(args.file)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -96,7 +115,7 @@ def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
         raise UsageError(f"{path} is not valid YAML: {str(exc).splitlines()[0]}") from None
     except EvalFileError as exc:
         raise UsageError(f"{path}: {exc}") from None
-    report, answers = evaluate(engine, args.procedure, items)
+    report, answers = evaluate(answering.knowledge.engine, args.procedure, items, args.variant)
     out.write(render(report) + "\n")
     if args.predictions:
         with open(args.predictions, "w", encoding="utf-8") as handle:
@@ -112,8 +131,8 @@ def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_kb_check(args: argparse.Namespace, out: TextIO) -> int:
     """Validate every knowledge-base file; one `file:line: message` per problem."""
-    folder = knowledge_folder(args.folder)
-    kb, problems = check_folder(folder)
+    folder = Path(args.folder) if args.folder else _knowledge_folder(args, _config())
+    kb, problems = check(folder)
     if kb is None:
         for problem in problems:
             out.write(f"{problem}\n")
@@ -123,33 +142,26 @@ def cmd_kb_check(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _open_store(config: Config, create: bool) -> Store:
+    try:
+        return Store.open(config.db_path, create=create)
+    except DatabaseUnavailable as exc:
+        raise UsageError(str(exc)) from None
+
+
 def cmd_kb_suggest(args: argparse.Namespace, out: TextIO) -> int:
     """Print a ready-to-paste YAML snippet for each group of questions the bot could not answer."""
-    from bot.core.grouping import group_questions
-    from bot.core.loader import load_folder
-    from bot.core.suggest import snippet, suggest
-    from bot.storage import reports
-
-    folder = knowledge_folder(args.knowledge)
-    result = load_folder(folder)
-    if result.kb is None:
-        raise KnowledgeError(result.problems)
-    config = _config(False, {"AFTERCARE_DB": args.db})
+    config = _config(AFTERCARE_DB=args.db)
+    folder = _knowledge_folder(args, config)
     if not config.db_path.exists():
         raise UsageError(f"no database at {config.db_path} (set AFTERCARE_DB or pass --db)")
     since = (datetime.now(UTC) - timedelta(days=args.since)).isoformat(timespec="seconds")
-    try:
-        store = open_store(config.db_path)
-    except DatabaseUnavailable as exc:
-        raise UsageError(str(exc)) from None
+    store = _open_store(config, create=False)
     try:
         rows = store.call(reports.unanswered_since, since)
     finally:
         store.close()
-    documents = []
-    for procedure in sorted(result.kb.procedures.values(), key=lambda p: p.id):
-        groups = group_questions(text for pid, text in rows if pid == procedure.id)
-        documents += [snippet(s) for s in suggest(result, procedure, groups)]
+    documents = suggestions(folder, rows)
     if not documents:
         out.write(f"# no unanswered questions in the last {args.since} days\n")
         return 0
@@ -159,14 +171,15 @@ def cmd_kb_suggest(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_chat(args: argparse.Namespace, out: TextIO, stdin: TextIO | None = None) -> int:
     """A local console conversation with the same engine the bot uses."""
-    engine = _engine(args)
-    day, treated_on = _resolve_day(args, date.today())
-    procedure = engine.procedure(args.procedure)
+    answering = _answering(args)
+    day, treated_on = _resolve_day(args)
+    procedure = answering.knowledge.engine.procedure(args.procedure, args.variant)
     source = stdin or sys.stdin
     interactive = source.isatty()
-    hello = engine.kb.message("console.hello", "Ask me anything about your aftercare. Ctrl-D to leave.")
-    out.write(hello.replace("{procedure}", procedure.name) + "\n")
-    last: Answer | None = None
+    out.write(
+        answering.text("console.hello", "Ask me anything. Ctrl-D to leave.", procedure=procedure.name) + "\n"
+    )
+    suggested: tuple[str, ...] = ()
     while True:
         if interactive:
             out.write("> ")
@@ -177,39 +190,42 @@ def cmd_chat(args: argparse.Namespace, out: TextIO, stdin: TextIO | None = None)
         question = line.strip()
         if not question:
             continue
-        if last is not None and last.suggestions and question.isdigit():
-            index = int(question) - 1
-            if 0 <= index < len(last.suggestions):
-                question = last.suggestions[index].title
-        answer = engine.answer(question, args.procedure, day=day, treated_on=treated_on)
-        out.write(_console_text(answer) + "\n\n")
+        if suggested and question.isdigit() and 0 < int(question) <= len(suggested):
+            question = suggested[int(question) - 1]
+        answer = answering.ask(question, args.procedure, day, treated_on, args.variant)
+        out.write(answering.console_text(answer) + "\n\n")
         out.flush()
-        last = answer
-    out.write(engine.kb.message("console.goodbye", "Take care!") + "\n")
+        suggested = tuple(s.title for s in answer.suggestions)
+    out.write(answering.text("console.goodbye", "Take care!") + "\n")
     return 0
 
 
-def _console_text(answer: Answer) -> str:
-    if not answer.suggestions:
-        return answer.text
-    lines = [p for p in (answer.safety, *answer.sections) if p]
-    lines += [f"  {n}. {s.title}" for n, s in enumerate(answer.suggestions, start=1)]
-    return "\n".join(lines)
-
-
-def _config(require_token: bool, overrides: dict[str, str | None]) -> Config:
+def _services(config: Config, folder: Path, create: bool) -> Services:
+    """The services over the clinic's database (created only by `run`)."""
     try:
-        return load_config(os.environ, require_token=require_token, overrides=overrides)
-    except ConfigError as exc:
-        raise UsageError(str(exc)) from None
+        knowledge = Knowledge.load(folder, config.clinic)
+    except OSError as exc:
+        raise UsageError(f"cannot read the knowledge base {folder}: {exc.strerror or exc}") from None
+    store = _open_store(config, create)
+    try:
+        secret = (
+            config.link_secret.encode("utf-8")
+            if config.link_secret
+            else store.call(link_secret, config.db_path)
+        )
+        return Services.create(store, knowledge, config, secret)
+    except BaseException:
+        store.close()
+        raise
 
 
 def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     """Run the Telegram bot with long polling until SIGTERM or Ctrl-C."""
     config = _config(
-        True,
-        {"AFTERCARE_DB": args.db, "AFTERCARE_API_URL": args.api_url, "AFTERCARE_KNOWLEDGE": args.knowledge},
+        True, AFTERCARE_DB=args.db, AFTERCARE_API_URL=args.api_url, AFTERCARE_KNOWLEDGE=args.knowledge
     )
+    from bot.telegram import logsafe  # Telegram is only imported when the bot runs
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logsafe.install([config.token, config.link_secret or ""])
     lock = InstanceLock(config.lock_path)
@@ -224,10 +240,9 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     except OSError as exc:
         raise UsageError(f"cannot open the database {config.db_path}: {exc.strerror or exc}") from None
     try:
-        services = _open_all(config, knowledge_folder(args.knowledge))
+        services = _services(config, _knowledge_folder(args, config), create=True)
         try:
-            services.deps.store.call(services.privacy.purge)
-            from bot.telegram.app import StartFailed, run  # Telegram is only imported when the bot runs
+            from bot.telegram.app import StartFailed, run
 
             try:
                 run(config, services)
@@ -239,14 +254,6 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     finally:
         lock.release()
     return 0
-
-
-def _open_all(config: Config, knowledge: Path) -> Services:
-    """`open_all`, with a database that cannot be opened (missing folder, not SQLite) as one line."""
-    try:
-        return open_all(config, knowledge)
-    except DatabaseUnavailable as exc:
-        raise UsageError(str(exc)) from None
 
 
 def _bot_username(config: Config, services: Services) -> str:
@@ -267,24 +274,33 @@ def _bot_username(config: Config, services: Services) -> str:
         raise UsageError(f"could not ask the Bot API for the bot's username ({type(exc).__name__})") from None
 
 
+def _hold(text: str) -> tuple[str, int]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip() or not value.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"'{text}' is not ENTRY=DAY, e.g. swimming_sauna_heat=3")
+    return name.strip(), int(value)
+
+
 def cmd_enroll(args: argparse.Namespace, out: TextIO) -> int:
     """Print a signed, single-use deep link for one patient (and optionally a QR code PNG of it)."""
-    config = _config(False, {"AFTERCARE_DB": args.db})
+    config = _config(AFTERCARE_DB=args.db)
     try:
         zone = check_timezone(args.tz or config.timezone)
-    except ConfigError as exc:
+    except ValueError as exc:
         raise UsageError(str(exc)) from None
     if args.qr:
         check_writable(Path(args.qr))  # before the invite exists: no link is handed out for nothing
-    services = _open_all(config, knowledge_folder(args.knowledge))
+    services = _services(config, _knowledge_folder(args, config), create=True)
     try:
-        if args.procedure not in services.deps.engine.kb.procedures:
-            known = ", ".join(services.deps.engine.procedures)
-            raise UsageError(f"unknown procedure '{args.procedure}' (known: {known})")
-        check = services.enrollment.check_date(args.treated_on, zone)
-        if check.status is DateStatus.FUTURE:
+        args.procedure = _procedure(args, services.deps.engine.procedures)
+        holds = dict(args.hold or [])
+        problem = services.enrollment.check_choice(args.procedure, args.variant, holds)
+        if problem is not None:
+            raise UsageError(problem)
+        status = services.enrollment.check_date(args.treated_on, zone).status
+        if status is DateStatus.FUTURE:
             raise UsageError(f"--treated-on {args.treated_on.isoformat()} is in the future")
-        if check.status is DateStatus.TOO_OLD:
+        if status is DateStatus.TOO_OLD:
             raise UsageError(f"--treated-on {args.treated_on.isoformat()} is more than a year ago")
         username = _bot_username(config, services)
         invitation = services.deps.store.call(
@@ -295,6 +311,8 @@ def cmd_enroll(args: argparse.Namespace, out: TextIO) -> int:
             zone,
             args.name,
             args.days,
+            args.variant,
+            holds,
         )
     finally:
         services.deps.store.close()
@@ -358,17 +376,21 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--procedure", default=DEFAULT_PROCEDURE, help="procedure id (default: %(default)s)")
+        p.add_argument("--procedure", help="procedure id (needed when the knowledge base has several)")
+        p.add_argument("--variant", help="the kind of the procedure, e.g. medium (default: its first)")
         p.add_argument(
-            "--knowledge", metavar="FOLDER", help="knowledge base folder (default: the shipped one)"
+            "--knowledge", metavar="FOLDER", help="knowledge base folder (default: the one in use)"
         )
+
+    def when(p: argparse.ArgumentParser) -> None:
+        group = p.add_mutually_exclusive_group()
+        group.add_argument("--day", type=_day, help="day of recovery (0 = treatment day)")
+        group.add_argument("--treated-on", type=_date, metavar="YYYY-MM-DD", help="treatment date")
 
     ask = sub.add_parser("ask", help="answer one question as the bot would")
     ask.add_argument("question")
     common(ask)
-    when = ask.add_mutually_exclusive_group()
-    when.add_argument("--day", type=_day, help="day of recovery (0 = treatment day)")
-    when.add_argument("--treated-on", type=_date, metavar="YYYY-MM-DD", help="treatment date")
+    when(ask)
     ask.add_argument("--json", action="store_true", help="print one JSON object")
     ask.set_defaults(handler=cmd_ask)
 
@@ -381,17 +403,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     chat = sub.add_parser("chat", help="talk to the assistant in this terminal")
     common(chat)
-    when = chat.add_mutually_exclusive_group()
-    when.add_argument("--day", type=_day, help="day of recovery (0 = treatment day)")
-    when.add_argument("--treated-on", type=_date, metavar="YYYY-MM-DD", help="treatment date")
+    when(chat)
     chat.set_defaults(handler=cmd_chat)
 
     run = sub.add_parser("run", help="run the Telegram bot (long polling; settings from the environment)")
-    run.add_argument("--db", metavar="FILE", help="SQLite database (default: AFTERCARE_DB or ./aftercare.db)")
+    run.add_argument("--db", metavar="FILE", help="SQLite database (default: AFTERCARE_DB)")
     run.add_argument(
         "--api-url", metavar="URL", help="Bot API base URL (default: AFTERCARE_API_URL or Telegram)"
     )
-    run.add_argument("--knowledge", metavar="FOLDER", help="knowledge base folder (default: the shipped one)")
+    run.add_argument("--knowledge", metavar="FOLDER", help="knowledge base folder (default: the one in use)")
     run.set_defaults(handler=cmd_run)
 
     enroll = sub.add_parser("enroll", help="print a signed single-use enrollment link for one patient")
@@ -403,18 +423,23 @@ def build_parser() -> argparse.ArgumentParser:
         "--tz", metavar="AREA/CITY", help="the patient's time zone (default: AFTERCARE_TIMEZONE)"
     )
     enroll.add_argument("--name", help="the patient's first name, used in the greeting")
+    enroll.add_argument(
+        "--hold",
+        type=_hold,
+        action="append",
+        metavar="ENTRY=DAY",
+        help="make a wait longer for this patient (never shorter), e.g. swimming_sauna_heat=3",
+    )
     enroll.add_argument("--qr", metavar="FILE.png", help="also write a QR code of the link")
     enroll.add_argument("--days", type=_valid_days, help="days the link stays valid (default: 14)")
-    enroll.add_argument(
-        "--db", metavar="FILE", help="SQLite database (default: AFTERCARE_DB or ./aftercare.db)"
-    )
+    enroll.add_argument("--db", metavar="FILE", help="SQLite database (default: AFTERCARE_DB)")
     enroll.set_defaults(handler=cmd_enroll)
 
     kb = sub.add_parser("kb", help="knowledge base tools")
     kb_sub = kb.add_subparsers(dest="kb_command", metavar="KB_COMMAND", required=True)
-    check = kb_sub.add_parser("check", help="validate the knowledge base files")
-    check.add_argument("folder", nargs="?", help="folder to check (default: the one in use)")
-    check.set_defaults(handler=cmd_kb_check)
+    check_cmd = kb_sub.add_parser("check", help="validate the knowledge base files")
+    check_cmd.add_argument("folder", nargs="?", help="folder to check (default: the one in use)")
+    check_cmd.set_defaults(handler=cmd_kb_check)
     suggest = kb_sub.add_parser(
         "suggest", help="YAML to paste for questions the bot could not answer (from the bot's database)"
     )
@@ -422,9 +447,7 @@ def build_parser() -> argparse.ArgumentParser:
     suggest.add_argument(
         "--knowledge", metavar="FOLDER", help="knowledge base folder (default: the one in use)"
     )
-    suggest.add_argument(
-        "--db", metavar="FILE", help="SQLite database (default: AFTERCARE_DB or ./aftercare.db)"
-    )
+    suggest.add_argument("--db", metavar="FILE", help="SQLite database (default: AFTERCARE_DB)")
     suggest.set_defaults(handler=cmd_kb_suggest)
     return parser
 

@@ -16,29 +16,23 @@ from pathlib import Path
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
-from bot.core.checkins import CheckinSettings
-from bot.core.loader import load_folder
-from bot.ratelimit import RateLimiter
-from bot.scheduler import Dispatcher, DispatchPolicy
-from bot.storage import Store
-from bot.telegram.checkins import TelegramSender
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
+from bot.services.dispatch import DispatchPolicy
+from bot.storage import Store
+from bot.telegram.ratelimit import RateLimiter
+from bot.telegram.sender import TelegramSender
+from tests.checkin_support import shipped_engine
+from tests.conftest import FakeClock, make_services
 
 
 async def main(db: str, base_url: str, token: str, now: datetime) -> None:
-    kb = load_folder(KNOWLEDGE).kb
-    assert kb is not None
     store = Store.open(db)
+    services = make_services(store, shipped_engine(), FakeClock(now), quiet_hours=None)
     async with Bot(token, base_url=base_url, request=HTTPXRequest(connection_pool_size=16)) as bot:
-        dispatcher = Dispatcher(
-            store=store,
-            kb=kb,
-            sender=TelegramSender(bot),
-            settings=CheckinSettings(quiet_hours=None),
-            clock=lambda: now,
-            limiter=RateLimiter(overall=100_000, per_chat_interval=1.0, margin=0.0),
-            policy=DispatchPolicy(concurrency=8, batch=16),
+        limiter = RateLimiter(overall=100_000, per_chat_interval=1.0, margin=0.0)
+        dispatcher = services.dispatcher(
+            TelegramSender(bot, limiter), DispatchPolicy(concurrency=8, batch=16)
         )
         print("ready", flush=True)
         await dispatcher.run_once()

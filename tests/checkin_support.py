@@ -1,51 +1,33 @@
-"""Helpers shared by the check-in tests: a controllable clock, patients in a store, a dispatcher on a real
-PTB bot talking HTTP to the fake Bot API server."""
+"""Helpers shared by the check-in tests: patients in a store, planning, a dispatcher on a real PTB bot talking
+HTTP to the fake Bot API server."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time
 from functools import cache
-from pathlib import Path
+from typing import Any
 
+from sqlite_utils import Database
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
-from bot.core.answer import Clinic, Engine
+from bot.core.answer import Engine
 from bot.core.checkins import CheckinSettings
-from bot.knowledge_source import load_engine
-from bot.ratelimit import RateLimiter
-from bot.scheduler import Dispatcher, DispatchPolicy
-from bot.storage import Database, Store, outbox
-from bot.telegram.checkins import TelegramSender
+from bot.services import Services
+from bot.services.dispatch import Dispatcher, DispatchPolicy
+from bot.services.knowledge import load_engine
+from bot.storage import Store, outbox
+from bot.telegram.ratelimit import RateLimiter
+from bot.telegram.sender import TelegramSender
+from tests.conftest import KNOWLEDGE, TEST_CLINIC, FakeClock, make_services
 
-KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
+__all__ = ["FakeClock"]
 
 
 @cache
 def shipped_engine() -> Engine:
     """The engine over the shipped knowledge base."""
-    return load_engine(
-        KNOWLEDGE, Clinic(name="Glow Clinic", phone="+44 20 7946 0000", emergency_number="999")
-    )
-
-
-@dataclass
-class FakeClock:
-    """A clock tests move by hand (always UTC-aware)."""
-
-    now: datetime
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def set(self, moment: datetime) -> None:
-        """Jump to `moment`."""
-        self.now = moment.astimezone(UTC)
-
-    def advance(self, **delta: float) -> None:
-        """Move forward by `timedelta(**delta)`."""
-        self.now += timedelta(**delta)
+    return load_engine(KNOWLEDGE, TEST_CLINIC)
 
 
 def add_patient(
@@ -61,8 +43,8 @@ def add_patient(
 
     stamp = (created_at or datetime(2026, 1, 1, tzinfo=UTC)).astimezone(UTC).isoformat(timespec="seconds")
 
-    def insert(db: object) -> tuple[int, int]:
-        conn = store.db.conn
+    def insert(db: Database) -> tuple[int, int]:
+        conn = db.conn
         cur = conn.execute(
             "INSERT INTO patients (chat_id, user_id, name, timezone, muted, unreachable, created_at) "
             "VALUES (?, ?, ?, ?, ?, 0, ?)",
@@ -76,6 +58,22 @@ def add_patient(
         return patient_id, int(cur.lastrowid or 0)
 
     return store.call(insert)
+
+
+def services_for(store: Store, clock: FakeClock, settings: CheckinSettings | None = None) -> Services:
+    """The use cases over `store` with the check-in settings (defaults when None)."""
+    found = settings or CheckinSettings()
+    return make_services(
+        store, shipped_engine(), clock, checkin_time=found.checkin_time, quiet_hours=found.quiet_hours
+    )
+
+
+async def plan_checkins(
+    store: Store, treatment_id: int, now: datetime, settings: CheckinSettings | None = None
+) -> int:
+    """Plan a treatment's check-ins as of `now` (what the dispatcher does for a new enrollment)."""
+    services = services_for(store, FakeClock(now), settings)
+    return await store.run(services.checkins.plan_treatment, treatment_id, now)
 
 
 def rows_for_treatment(store: Store, treatment_id: int) -> list[outbox.OutboxRow]:
@@ -92,12 +90,7 @@ def rows_for_treatment(store: Store, treatment_id: int) -> list[outbox.OutboxRow
 
 def next_due(store: Store) -> datetime | None:
     """The earliest next attempt time of a pending row."""
-    found = store.call(
-        lambda db: db.conn.execute(
-            "SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'"
-        ).fetchone()
-    )
-    return outbox.parse_iso(found[0]) if found and found[0] else None
+    return store.call(outbox.next_due)
 
 
 def fast_limiter(per_chat_interval: float = 1.0) -> RateLimiter:
@@ -114,21 +107,18 @@ def make_bot(base_url: str, token: str, read_timeout: float = 5.0) -> Bot:
 
 def make_dispatcher(
     store: Store,
-    bot: Bot,
+    bot: Any,
     clock: FakeClock,
     settings: CheckinSettings | None = None,
     limiter: RateLimiter | None = None,
     policy: DispatchPolicy | None = None,
 ) -> Dispatcher:
     """A dispatcher over the shipped knowledge base that sends with `bot`."""
-    engine = shipped_engine()
-    return Dispatcher(
-        store=store,
-        kb=engine.kb,
-        sender=TelegramSender(bot),
-        settings=settings or CheckinSettings(),
-        clock=clock,
-        limiter=limiter or fast_limiter(),
-        policy=policy or DispatchPolicy(backoff=(0.05, 0.1, 0.2)),
-        values=engine.clinic.values(),
-    )
+    services = services_for(store, clock, settings)
+    sender = TelegramSender(bot, limiter or fast_limiter())
+    return services.dispatcher(sender, policy or DispatchPolicy(backoff=(0.05, 0.1, 0.2)))
+
+
+def local_time(day: date, at: time, tz: Any) -> datetime:
+    """`at` on `day` in zone `tz`, as UTC."""
+    return datetime.combine(day, at, tzinfo=tz).astimezone(UTC)

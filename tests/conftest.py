@@ -1,34 +1,65 @@
-"""Shared fixtures: the shipped knowledge base and an engine over it."""
+"""Shared fixtures and helpers: the shipped knowledge base, an engine over it, a clock tests control, the
+fake Bot API server, and a test environment that never depends on the developer's shell."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from bot.config import Config
 from bot.core.answer import Clinic, Engine
-from bot.knowledge_source import load_engine
+from bot.services import Services
+from bot.services.knowledge import Knowledge, load_engine
+from bot.storage import Store
 from tests.fakebotapi import FakeBotAPI
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"
+START = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+TEST_CLINIC = Clinic(name="Glow Clinic", phone="+44 20 7946 0000", emergency_number="999")
+
+
+@dataclass
+class FakeClock:
+    """A clock that stands still until the test moves it (always UTC-aware)."""
+
+    now: datetime = START
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        """Move the clock forward by `timedelta(**delta)`."""
+        self.now += timedelta(**delta)
+
+    def set(self, moment: datetime) -> None:
+        """Jump to `moment`."""
+        self.now = moment.astimezone(UTC)
+
+    def today(self) -> date:
+        """Today in UTC."""
+        return self.now.date()
 
 
 @pytest.fixture(scope="session")
 def engine() -> Engine:
     """The engine over the shipped knowledge base, with a clinic that has a name and numbers."""
-    return load_engine(
-        KNOWLEDGE, Clinic(name="Glow Clinic", phone="+44 20 7946 0000", emergency_number="999")
-    )
+    return load_engine(KNOWLEDGE, TEST_CLINIC)
 
 
 @pytest.fixture(autouse=True)
 def _bot_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests never depend on the developer's shell: PTB durations as timedelta, default check-in settings."""
+    """Tests never depend on the developer's shell: PTB durations as timedelta, no aftercare settings."""
     monkeypatch.setenv("PTB_TIMEDELTA", "true")
-    monkeypatch.delenv("AFTERCARE_CHECKIN_TIME", raising=False)
-    monkeypatch.delenv("AFTERCARE_QUIET_HOURS", raising=False)
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("AFTERCARE_") or name == "TELEGRAM_BOT_TOKEN":
+            monkeypatch.delenv(name)
 
 
 @pytest.fixture
@@ -36,3 +67,24 @@ def server() -> Iterator[FakeBotAPI]:
     """A fake Bot API server on 127.0.0.1 for one test (modules may override it with a wider scope)."""
     with FakeBotAPI() as srv:
         yield srv
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    """A new database in a temporary folder."""
+    opened = Store.open(tmp_path / "clinic.db", create=True)
+    yield opened
+    opened.close()
+
+
+def make_services(store: Store, engine: Engine, clock: FakeClock | None = None, **config: object) -> Services:
+    """The use cases over `store` and the shipped knowledge, with the test clinic and `config` changes."""
+    settings = Config.defaults(
+        clinic_name=TEST_CLINIC.name,
+        clinic_phone=TEST_CLINIC.phone,
+        emergency_number=TEST_CLINIC.emergency_number,
+        **config,
+    )
+    return Services.create(
+        store, Knowledge(KNOWLEDGE, engine.clinic, engine), settings, b"s3cret", clock or FakeClock()
+    )

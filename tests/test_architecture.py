@@ -1,4 +1,6 @@
-"""The dependency rules of the architecture, checked by walking every module's imports."""
+"""The layers, checked by walking every module's imports: core is pure, storage is the only SQL, services
+are the only door, the Telegram adapter only translates; the top of `bot/` holds the command line and the
+configuration."""
 
 from __future__ import annotations
 
@@ -9,43 +11,21 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent / "bot"
 
-# module prefix -> prefixes it must never import
-FORBIDDEN = {
+# A module belongs to the first layer whose prefix it has; it must import none of the layer's forbidden names
+# (a name or anything under it).
+LAYERS: dict[str, tuple[str, ...]] = {
     "bot.core": (
-        "bot.storage",
-        "bot.services",
-        "bot.telegram",
-        "bot.cli",
-        "bot.knowledge_source",
-        "telegram",
-        "sqlite3",
-        "sqlite_utils",
-        "os",
-        "httpx",
+        "bot.storage", "bot.services", "bot.telegram", "bot.cli", "bot.config",
+        "os", "time", "sqlite3", "sqlite_utils", "telegram", "httpx", "asyncio",
     ),
-    "bot.storage": ("bot.telegram", "telegram", "bot.cli"),
-    "bot.services": ("bot.telegram", "telegram", "bot.cli"),
-    # The adapter goes through services; only the Store type (handed over at wiring) may be named.
-    "bot.telegram": tuple(
-        f"bot.storage.{m}"
-        for m in (
-            "patients",
-            "invites",
-            "questions",
-            "updates",
-            "settings",
-            "outbox",
-            "alerts",
-            "checkin_log",
-            "reports",
-        )
-    ),
-}
-
-
-def _module_name(path: Path) -> str:
-    parts = path.relative_to(ROOT.parent).with_suffix("").parts
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+    "bot.storage": ("bot.services", "bot.telegram", "bot.cli", "telegram", "httpx"),
+    "bot.services": ("bot.telegram", "bot.cli", "telegram", "httpx"),
+    "bot.telegram": ("bot.storage", "bot.cli", "sqlite3", "sqlite_utils"),
+    "bot.config": ("bot.storage", "bot.services", "bot.telegram", "bot.cli", "telegram", "os"),
+    "bot.cli": (),
+    "bot.__main__": (),
+    "bot": (),
+}  # fmt: skip
 
 
 def _imports(path: Path) -> set[str]:
@@ -60,38 +40,68 @@ def _imports(path: Path) -> set[str]:
     return found
 
 
-def _violations() -> list[str]:
+def _layer(module: str) -> str | None:
+    for prefix in LAYERS:
+        if prefix != "bot" and (module == prefix or module.startswith(prefix + ".")):
+            return prefix
+    return "bot" if module == "bot" else None
+
+
+def _violations(root: Path) -> list[str]:
     problems = []
-    for path in sorted(ROOT.rglob("*.py")):
-        module = _module_name(path)
-        for prefix, banned in FORBIDDEN.items():
-            if module != prefix and not module.startswith(prefix + "."):
-                continue
-            for name in _imports(path):
-                if any(name == b or name.startswith(b + ".") for b in banned):
-                    problems.append(f"{module} imports {name}")
-    return sorted(problems)
+    for path in sorted(root.rglob("*.py")):
+        parts = path.relative_to(root).with_suffix("").parts
+        module = ".".join(("bot", *parts)).removesuffix(".__init__")
+        layer = _layer(module)
+        if layer is None:
+            problems.append(f"{module} belongs to no layer")
+            continue
+        for name in sorted(_imports(path)):
+            if any(name == banned or name.startswith(banned + ".") for banned in LAYERS[layer]):
+                problems.append(f"{module} imports {name}")
+    return problems
 
 
-def test_no_forbidden_import_direction() -> None:
-    assert _violations() == []
+def test_every_module_keeps_to_its_layer() -> None:
+    assert _violations(ROOT) == []
 
 
-def test_the_walker_catches_a_violation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_only_the_command_line_and_configuration_sit_at_the_top() -> None:
+    loose = {p.stem for p in ROOT.glob("*.py")} - {"__init__", "__main__", "cli", "config"}
+    assert loose == set()
+    packages = {p.name for p in ROOT.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    assert packages == {"core", "storage", "services", "telegram"}
+
+
+@pytest.mark.parametrize(
+    ("module", "source", "problem"),
+    [
+        ("core/bad.py", "import os\n", "bot.core.bad imports os"),
+        ("core/bad.py", "from bot.storage import Store\n", "bot.core.bad imports bot.storage"),
+        ("storage/bad.py", "from bot.services import Services\n", "bot.storage.bad imports bot.services"),
+        ("services/bad.py", "from telegram import Bot\n", "bot.services.bad imports telegram"),
+        ("telegram/bad.py", "from bot.storage import outbox\n", "bot.telegram.bad imports bot.storage"),
+        ("elsewhere/bad.py", "x = 1\n", "bot.elsewhere.bad belongs to no layer"),
+    ],
+)
+def test_the_walker_catches_each_kind_of_violation(
+    tmp_path: Path, module: str, source: str, problem: str
+) -> None:
     fake = tmp_path / "bot"
-    (fake / "core").mkdir(parents=True)
-    (fake / "core" / "bad.py").write_text("import telegram\nfrom bot.storage import Store\n")
-    (fake / "telegram").mkdir()
-    (fake / "telegram" / "handler.py").write_text("from bot.storage import Store, outbox\n")
-    monkeypatch.setitem(globals(), "ROOT", fake)
-    assert _violations() == [
-        "bot.core.bad imports bot.storage",
-        "bot.core.bad imports bot.storage.Store",
-        "bot.core.bad imports telegram",
-        "bot.telegram.handler imports bot.storage.outbox",
-    ]
+    target = fake / module
+    target.parent.mkdir(parents=True)
+    target.write_text(source)
+    assert problem in _violations(fake)
 
 
-def test_core_has_no_environment_access() -> None:
-    for path in (ROOT / "core").rglob("*.py"):
-        assert "os.environ" not in path.read_text(encoding="utf-8"), path
+@pytest.mark.xfail(
+    reason="the warning-sign cues still name a procedure until the language file lands", strict=False
+)
+def test_no_procedure_is_named_in_python() -> None:
+    # A procedure is a YAML file: the code knows none of them by name (the shipped ones included).
+    names = {p.stem for p in (ROOT.parent / "knowledge").glob("*.yaml")} - {"messages", "language"}
+    assert names
+    for path in ROOT.rglob("*.py"):
+        text = path.read_text(encoding="utf-8").lower()
+        for name in names:
+            assert name.replace("_", " ") not in text and name not in text, (path, name)

@@ -1,6 +1,6 @@
-"""Check-ins inside the real aftercare Application (`build_application` with the check-in feature module):
-a patient enrolls through an invite link, gets the day-3 check-in from the JobQueue-driven dispatcher, and
-their button press is stored once. /mute stops check-ins, /forget removes every outbox row."""
+"""Check-ins inside the real aftercare bot: a patient enrolls through an invite link, gets the day-3 check-in
+from the dispatcher, and their button press is stored once. /mute stops check-ins, /forget removes every
+outbox row."""
 
 from __future__ import annotations
 
@@ -10,20 +10,16 @@ from pathlib import Path
 
 import pytest_asyncio
 
-from bot.scheduler import Dispatcher
 from bot.storage import Store
-from bot.telegram.checkins import DISPATCHER_KEY
 from tests.bot_support import Bot, FakeClock, start_bot, stop_bot
 from tests.checkin_support import add_patient, shipped_engine
 from tests.fakebotapi import FakeBotAPI
-
-FEATURE = "bot.telegram.checkins"
 
 
 @pytest_asyncio.fixture
 async def bot(server: FakeBotAPI, tmp_path: Path) -> AsyncIterator[Bot]:
     clock = FakeClock(datetime(2026, 11, 23, 9, 58, tzinfo=UTC))
-    running = await start_bot(server, shipped_engine(), tmp_path / "bot.db", clock, features=(FEATURE,))
+    running = await start_bot(server, shipped_engine(), tmp_path / "bot.db", clock)
     try:
         yield running
     finally:
@@ -32,11 +28,8 @@ async def bot(server: FakeBotAPI, tmp_path: Path) -> AsyncIterator[Bot]:
 
 
 async def wake(bot: Bot) -> None:
-    """What the repeating job does every 30 seconds, now: run one dispatch pass."""
-    dispatcher: Dispatcher = bot.app.bot_data[DISPATCHER_KEY]
-    while dispatcher.busy:  # the job's own pass, started when the application started
-        await bot.quiet(0.01)
-    await dispatcher.run_once()
+    """What the 30-second wake-up does, now: run one dispatch pass."""
+    await bot.dispatch()
 
 
 def checkins(bot: Bot, chat_id: int) -> list[str]:
@@ -48,8 +41,6 @@ def checkins(bot: Bot, chat_id: int) -> list[str]:
 
 
 async def test_enrolled_patient_gets_the_day_three_checkin_and_answers(bot: Bot) -> None:
-    assert bot.app.job_queue is not None
-    assert [j.name for j in bot.app.job_queue.jobs()].count("checkin-dispatcher") == 1
     bot.server.push_command(301, "/start", args=bot.invite(days_ago=3).payload)
     await bot.replies(301, 1)
     await wake(bot)
@@ -80,13 +71,14 @@ async def test_mute_unmute_and_forget_reach_the_outbox(bot: Bot) -> None:
     await bot.say(302, "/unmute")
     await wake(bot)
     assert checkins(bot, 302) == []
-    assert bot.rows("SELECT state, last_error FROM outbox WHERE step_day = 3") == [("skipped", "muted")]
+    assert bot.rows("SELECT state, skip_reason FROM outbox WHERE step_day = 3") == [("skipped", "muted")]
     assert bot.rows("SELECT state FROM outbox WHERE step_day = 7") == [("pending",)]
     await bot.say(302, "/forget")
     forget_yes = bot.server.sent_messages(302)[-1]
     yes = forget_yes.reply_markup["inline_keyboard"][0][0]["callback_data"]
     bot.server.push_callback(302, yes, message_id=forget_yes.message_id)
     await bot.quiet(0.5)
+    await bot.settled()
     assert bot.rows("SELECT COUNT(*) FROM patients") == [(0,)]
     assert bot.rows("SELECT COUNT(*) FROM outbox") == [(0,)]
 
@@ -126,18 +118,18 @@ async def test_a_press_handled_too_late_to_answer_the_query_still_gets_its_reply
     [question] = (await bot.replies(304, before + 1))[before:]
     assert "trouble breathing" in (question.text or "")
     assert bot.rows("SELECT option FROM checkin_responses") == [("something_wrong",)]
-    assert bot.rows("SELECT kind, tier FROM staff_events") == [("escalation", "same_day")]
+    assert bot.rows("SELECT source, tier FROM alerts") == [("checkin", "same_day")]
 
 
 async def test_check_ins_due_during_a_downtime_go_out_as_soon_as_the_bot_starts(
     server: FakeBotAPI, tmp_path: Path
 ) -> None:
     db = tmp_path / "bot.db"
-    store = Store.open(db)
+    store = Store.open(db, create=True)
     add_patient(store, 305, date(2026, 11, 22), timezone="UTC")  # day 1 was due at 10:00
     store.close()
     clock = FakeClock(datetime(2026, 11, 23, 12, 0, tzinfo=UTC))
-    started = await start_bot(server, shipped_engine(), db, clock, features=(FEATURE,))
+    started = await start_bot(server, shipped_engine(), db, clock)
     try:
         # No manual pass: the start-up pass sends it, well before the 30-second wake-up.
         [checkin] = await server.wait_for_messages_async(305, 1, timeout=5.0)
@@ -149,17 +141,20 @@ async def test_check_ins_due_during_a_downtime_go_out_as_soon_as_the_bot_starts(
 
 async def test_unblocking_the_bot_brings_future_check_ins_back(server: FakeBotAPI, tmp_path: Path) -> None:
     db = tmp_path / "bot.db"
-    store = Store.open(db)
+    store = Store.open(db, create=True)
     add_patient(store, 306, date(2026, 11, 22), timezone="UTC")  # day 1 due today, then days 3, 7 and 28
     store.close()
     server.block(306)
     clock = FakeClock(datetime(2026, 11, 23, 12, 0, tzinfo=UTC))
-    started = await start_bot(server, shipped_engine(), db, clock, features=(FEATURE,))
+    started = await start_bot(server, shipped_engine(), db, clock)
     try:
         await wake(started)  # after the start-up pass: day 1 met the block
 
         def states() -> dict[int, tuple[str, str | None]]:
-            found = started.rows("SELECT step_day, state, last_error FROM outbox ORDER BY step_day")
+            found = started.rows(
+                "SELECT step_day, state, COALESCE(last_error, skip_reason) FROM outbox"
+                " WHERE kind = 'checkin' ORDER BY step_day"
+            )
             return {day: (state, error) for day, state, error in found}
 
         assert states()[3] == ("skipped", "unreachable")

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from bot.storage import Store, outbox
-from bot.storage.outbox import CHECKIN, NewRow
+from bot.storage.outbox import Kind, NewRow
 from tests.fakebotapi import FakeBotAPI
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,7 +28,7 @@ FIRST_CHAT = 500_000
 
 
 def seed_database(path: Path) -> None:
-    store = Store.open(path)
+    store = Store.open(path, create=True)
 
     def fill(db: object) -> None:
         conn = store.db.conn
@@ -47,7 +47,7 @@ def seed_database(path: Path) -> None:
     store.call(fill)
     rows = [
         NewRow(
-            kind=CHECKIN,
+            kind=Kind.CHECKIN,
             dedupe_key=f"treatment:{i + 1}:day:3",
             chat_id=FIRST_CHAT + i,
             due_at=NOW - timedelta(minutes=1),

@@ -4,7 +4,7 @@ Telegram errors (429, 403, timeouts, connection failures), mute and forget."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -13,9 +13,12 @@ import pytest
 import pytest_asyncio
 from telegram import Bot
 
-from bot.ratelimit import RateLimiter
-from bot.scheduler import OutgoingMessage, plan_checkins, skip_overdue_checkins
-from bot.storage import Store, checkin_log, outbox
+from bot.core.model import Tier
+from bot.services.outcome import Message
+from bot.storage import Store, alerts, outbox, staff_events
+from bot.storage.outbox import Kind
+from bot.storage.staff_events import NoticeKind
+from bot.telegram.ratelimit import RateLimiter
 from tests.checkin_support import (
     FakeClock,
     add_patient,
@@ -23,20 +26,14 @@ from tests.checkin_support import (
     make_bot,
     make_dispatcher,
     next_due,
+    plan_checkins,
     rows_for_treatment,
-    shipped_engine,
+    services_for,
 )
 from tests.fakebotapi import FakeBotAPI
 
 LONDON = ZoneInfo("Europe/London")
 NEW_YORK = ZoneInfo("America/New_York")
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store.open(tmp_path / "aftercare.db")
-    yield opened
-    opened.close()
 
 
 @pytest_asyncio.fixture
@@ -67,7 +64,7 @@ async def enroll(
     store: Store, chat_id: int, treated_on: date, now: datetime, tz: str = "Europe/London"
 ) -> int:
     _, treatment_id = add_patient(store, chat_id, treated_on, tz)
-    await plan_checkins(store, shipped_engine().kb, treatment_id, now)
+    await plan_checkins(store, treatment_id, now)
     return treatment_id
 
 
@@ -129,13 +126,13 @@ async def test_restart_after_six_hours_sends_the_missed_checkin_once(
 ) -> None:
     treated = date(2026, 6, 1)
     clock = FakeClock(local(treated, 12))
-    before = Store.open(tmp_path / "restart.db")
+    before = Store.open(tmp_path / "restart.db", create=True)
     treatment = await enroll(before, 7003, treated, clock())
     clock.set(local(treated + timedelta(days=1), 10, 0))
     await make_dispatcher(before, bot, clock).run_once()
     assert len(server.sent_messages(7003)) == 1
     before.close()  # down from day 3 08:00 to 14:00: day 3's 10:00 check-in is missed
-    after = Store.open(tmp_path / "restart.db")
+    after = Store.open(tmp_path / "restart.db", create=True)
     try:
         clock.set(local(treated + timedelta(days=3), 14, 0))
         dispatcher = make_dispatcher(after, bot, clock)
@@ -162,7 +159,7 @@ async def test_restart_after_three_days_skips_stale_checkins(
     await dispatcher.run_once()
     texts = [c.text or "" for c in server.sent_messages(7004)]
     assert len(texts) == 1 and texts[0].startswith("Day 3")  # day 1 is stale: no burst
-    assert rows(store, treatment)[1].state == "skipped" and rows(store, treatment)[1].last_error == "expired"
+    assert rows(store, treatment)[1].state == "skipped" and rows(store, treatment)[1].skip_reason == "expired"
     # The other patient's day 3 (due 3 days ago) and day 1 were both stale.
     assert server.sent_messages(7005) == []
     assert {d: r.state for d, r in rows(store, late).items()} == {
@@ -181,10 +178,10 @@ async def test_a_patient_enrolled_after_a_step_does_not_get_it(
     treatment = await enroll(store, 7006, treated, clock())
     await make_dispatcher(store, bot, clock).run_once()
     assert server.sent_messages(7006) == []
-    states = {d: (r.state, r.last_error) for d, r in rows(store, treatment).items()}
+    states = {d: (r.state, r.last_error or r.skip_reason) for d, r in rows(store, treatment).items()}
     assert states[1] == states[3] == ("skipped", "enrolled_late")
     assert states[7] == ("pending", None)
-    assert await plan_checkins(store, shipped_engine().kb, treatment, clock()) == 0  # planning is idempotent
+    assert await plan_checkins(store, treatment, clock()) == 0  # planning is idempotent
 
 
 async def test_429_on_ten_percent_all_delivered_none_before_retry_time(
@@ -220,7 +217,7 @@ async def test_403_marks_the_patient_unreachable_after_one_attempt(
     report = await dispatcher.run_once()
     assert report.blocked == 1
     assert len(server.calls("sendMessage")) == 1
-    states = {d: (r.state, r.last_error) for d, r in rows(store, treatment).items()}
+    states = {d: (r.state, r.last_error or r.skip_reason) for d, r in rows(store, treatment).items()}
     assert states == {
         1: ("failed", "blocked"),
         3: ("skipped", "unreachable"),
@@ -228,12 +225,12 @@ async def test_403_marks_the_patient_unreachable_after_one_attempt(
         28: ("skipped", "unreachable"),
     }
     assert rows(store, treatment)[1].unreachable
-    events = store.call(checkin_log.staff_events, "unreachable")
-    assert len(events) == 1 and events[0].treatment_id == treatment
+    events = store.call(staff_events.events, NoticeKind.UNREACHABLE)
+    assert len(events) == 1 and events[0].outbox_id == rows(store, treatment)[1].id
     clock.set(local(treated + timedelta(days=7), 10, 0))
     await dispatcher.run_once()
     assert len(server.calls("sendMessage")) == 1
-    assert len(store.call(checkin_log.staff_events)) == 1
+    assert len(store.call(staff_events.events)) == 1
 
 
 async def test_an_ambiguous_timeout_is_marked_uncertain_and_not_resent(
@@ -295,29 +292,30 @@ async def test_mute_skips_and_unmute_resumes_only_future_checkins(
 ) -> None:
     treated = date(2026, 6, 1)
     clock = FakeClock(local(treated, 12))
-    patient, treatment = add_patient(store, 7011, treated, muted=True)
-    await plan_checkins(store, shipped_engine().kb, treatment, clock())
+    _, treatment = add_patient(store, 7011, treated, muted=True)
+    await plan_checkins(store, treatment, clock())
     dispatcher = make_dispatcher(store, bot, clock)
     clock.set(local(treated + timedelta(days=1), 10, 0))
     await dispatcher.run_once()
     assert server.sent_messages(7011) == []
-    assert rows(store, treatment)[1].last_error == "muted"
+    assert rows(store, treatment)[1].skip_reason == "muted"
     # Day 3's time passes while muted and the bot is down; the patient unmutes on day 3 at 12:00.
     clock.set(local(treated + timedelta(days=3), 12, 0))
-    assert await skip_overdue_checkins(store, 7011, clock()) == 1
-    store.call(lambda db: db.conn.execute("UPDATE patients SET muted = 0 WHERE id = ?", (patient,)))
+    await services_for(store, clock).privacy.mute(1, 7011, False)
+    assert (rows(store, treatment)[3].state, rows(store, treatment)[3].skip_reason) == ("skipped", "muted")
+    assert store.call(lambda db: db.execute("SELECT muted FROM patients").fetchone()) == (0,)
     await dispatcher.run_once()
-    assert server.sent_messages(7011) == []
+    assert [c.text for c in server.sent_messages(7011)] == ["Check-in messages are back on."]  # no check-in
     clock.set(local(treated + timedelta(days=7), 10, 0))
     await dispatcher.run_once()
-    assert [c.text.split(" ")[0] for c in server.sent_messages(7011) if c.text] == ["One"]
+    assert [c.text.split(" ")[0] for c in server.sent_messages(7011)[1:] if c.text] == ["One"]
 
 
 async def test_forget_cancels_everything_pending(store: Store, bot: Bot, server: FakeBotAPI) -> None:
     treated = date(2026, 6, 1)
     clock = FakeClock(local(treated, 12))
     patient, treatment = add_patient(store, 7012, treated)
-    await plan_checkins(store, shipped_engine().kb, treatment, clock())
+    await plan_checkins(store, treatment, clock())
     assert len(rows(store, treatment)) == 4
     store.call(lambda db: db.conn.execute("DELETE FROM patients WHERE id = ?", (patient,)))
     assert rows(store, treatment) == {}
@@ -336,44 +334,46 @@ async def test_new_treatments_are_planned_as_of_their_enrollment(
     await make_dispatcher(store, bot, clock).run_once()
     texts = [c.text or "" for c in server.sent_messages(7013)]
     assert len(texts) == 1 and texts[0].startswith("Day 3")
-    assert rows(store, treatment)[1].last_error == "enrolled_late"
+    assert rows(store, treatment)[1].skip_reason == "enrolled_late"
 
 
-async def test_a_newer_treatment_supersedes_the_pending_checkins_of_the_older(store: Store) -> None:
-    clock = FakeClock(local(date(2026, 6, 10), 12))
-    patient, first = add_patient(store, 7014, date(2026, 6, 1))
-    await plan_checkins(store, shipped_engine().kb, first, clock())
+async def test_a_newer_treatment_takes_over_only_a_day_both_plans_share(store: Store) -> None:
+    clock = FakeClock(local(date(2026, 6, 26), 12))
+    patient, first = add_patient(store, 7014, date(2026, 6, 1))  # its day 28 is 29 June
+    await plan_checkins(store, first, clock())
     second = store.call(
         lambda db: (
             db.conn.execute(
                 "INSERT INTO treatments (patient_id, procedure, treated_on, created_at) VALUES (?, ?, ?, ?)",
-                (patient, "microneedling", "2026-06-10", clock().isoformat()),
+                (patient, "microneedling", "2026-06-26", clock().isoformat()),
             ).lastrowid
         )
     )
-    await plan_checkins(store, shipped_engine().kb, second, clock())
-    assert {d: r.last_error for d, r in rows(store, first).items()} == {
-        1: "enrolled_late",
-        3: "enrolled_late",
-        7: "enrolled_late",
-        28: "superseded",
+    await plan_checkins(store, second, clock())  # its day 3 is 29 June too: one check-in that day
+    assert {d: (r.state, r.skip_reason) for d, r in rows(store, first).items()} == {
+        1: ("skipped", "enrolled_late"),
+        3: ("skipped", "enrolled_late"),
+        7: ("skipped", "enrolled_late"),
+        28: ("skipped", "superseded"),
     }
     assert {r.state for r in rows(store, second).values()} == {"pending"}
+    days = store.call(
+        lambda db: db.execute(
+            "SELECT substr(due_at, 1, 10) FROM outbox WHERE state = 'pending' AND patient_id = ?", (patient,)
+        ).fetchall()
+    )
+    assert len(days) == len(set(days)) == 4
 
 
-async def test_rows_of_other_kinds_wait_for_their_composer(
+async def test_a_queued_message_goes_out_by_the_same_path_and_is_then_gone(
     store: Store, bot: Bot, server: FakeBotAPI
 ) -> None:
     clock = FakeClock(datetime(2026, 6, 1, 12, tzinfo=UTC))
-    note = outbox.NewRow("note", "note:1", 7015, clock(), payload="hello staff")
+    note = outbox.NewRow(Kind.MESSAGE, "note:1", 7015, clock(), payload=Message(7015, "hello").to_json())
     store.call(outbox.insert_rows, [note], clock())
-    dispatcher = make_dispatcher(store, bot, clock)
-    await dispatcher.run_once()
-    assert store.call(outbox.state_counts) == {"pending": 1}  # nobody can write it yet: not claimed
-    dispatcher.composers["note"] = lambda row: OutgoingMessage(row.chat_id, row.payload or "")
-    await dispatcher.run_once()
-    assert [c.text for c in server.sent_messages(7015)] == ["hello staff"]
-    assert store.call(outbox.state_counts) == {"sent": 1}
+    await make_dispatcher(store, bot, clock).run_once()
+    assert [c.text for c in server.sent_messages(7015)] == ["hello"]
+    assert store.call(outbox.state_counts) == {}  # sent, and no longer needed: its words are gone too
 
 
 async def test_a_stopping_bot_ends_the_pass_and_returns_unsent_rows(
@@ -383,13 +383,11 @@ async def test_a_stopping_bot_ends_the_pass_and_returns_unsent_rows(
     clock = FakeClock(local(treated, 12))
     for chat in range(7100, 7160):
         await enroll(store, chat, treated, clock())
-    stopping = False
     dispatcher = make_dispatcher(store, bot, clock, limiter=RateLimiter(overall=20))
-    dispatcher.keep_going = lambda: not stopping
     clock.set(local(treated + timedelta(days=1), 10, 0))
     task = asyncio.create_task(dispatcher.run_once())
     await server.wait_for_messages_async(None, 5)
-    stopping = True
+    dispatcher.stop()
     report = await asyncio.wait_for(task, 2)
     counts = store.call(outbox.state_counts)
     assert "sending" not in counts
@@ -400,16 +398,15 @@ async def test_a_stopping_bot_ends_the_pass_and_returns_unsent_rows(
     ) == (0,)
 
 
-async def test_a_checkin_event_only_ever_becomes_more_urgent(store: Store) -> None:
+async def test_a_checkins_alerts_only_ever_become_more_urgent(store: Store) -> None:
     treated = date(2026, 6, 1)
     clock = FakeClock(local(treated, 12))
     treatment = await enroll(store, 7100, treated, clock())
     row = rows(store, treatment)[1]
-    record = checkin_log.record_checkin_event
-    assert store.call(record, "escalation", "checkin:x", row, clock(), "same_day", "first")
-    assert not store.call(record, "escalation", "checkin:x", row, clock(), "routine", "calmer")
-    assert store.call(record, "escalation", "checkin:x", row, clock(), "emergency", "worse")
-    assert not store.call(record, "escalation", "checkin:x", row, clock(), "same_day", "calmer")
-    [event] = store.call(checkin_log.staff_events, "escalation")
-    assert (event.tier, event.reason) == ("emergency", "worse")
-    assert (event.patient_id, event.treatment_id, event.outbox_id) == (row.patient_id, treatment, row.id)
+    raise_for = services_for(store, clock).checkins.alerts.for_checkin
+    assert store.call(raise_for, row, Tier.SAME_DAY) is not None
+    assert store.call(raise_for, row, Tier.ROUTINE) is None
+    assert store.call(raise_for, row, Tier.EMERGENCY) is not None
+    assert store.call(raise_for, row, Tier.SAME_DAY) is None
+    found = store.call(lambda db: [a.tier for a in alerts.open_alerts(db)])
+    assert found == [Tier.EMERGENCY, Tier.SAME_DAY]

@@ -1,77 +1,36 @@
-"""End to end over real HTTP: a PTB Application with the check-in feature, against the fake Bot API.
+"""End to end over real HTTP: the real bot against the fake Bot API.
 
-A patient treated 3 days ago receives the day-3 check-in from the JobQueue-driven dispatcher, presses a
-button, and exactly one structured response is stored, also when the button is pressed twice or after a
-restart. "Something's wrong" records an escalation and runs the warning-sign questions.
+A patient treated 3 days ago receives the day-3 check-in from the dispatcher, presses a button, and exactly
+one structured response is stored, also when the button is pressed twice or after a restart. "Something's
+wrong" alerts staff and runs the warning-sign questions.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from telegram import Update
-from telegram.ext import Application, ContextTypes
-
-from bot.core.answer import Engine
-from bot.core.checkins import CheckinSettings
-from bot.scheduler import plan_checkins
-from bot.storage import Store, checkin_log, outbox
-from bot.telegram.checkins import register
-from tests.checkin_support import FakeClock, add_patient, fast_limiter, shipped_engine
+from bot.storage import Store, outbox
+from tests.bot_support import start_bot, stop_bot
+from tests.checkin_support import FakeClock, add_patient, fast_limiter, plan_checkins, shipped_engine
 from tests.fakebotapi import FakeBotAPI
 
 LONDON = ZoneInfo("Europe/London")
 TREATED = date(2026, 6, 1)
 
 
-@dataclass
-class Context:
-    """The slice of the application's context that the check-in feature uses."""
-
-    store: Store
-    engine: Engine
-    clock: Callable[[], datetime]
-
-
 @asynccontextmanager
 async def running_bot(server: FakeBotAPI, db: Path, clock: FakeClock) -> AsyncIterator[list[BaseException]]:
-    """A polling Application with the check-in feature; yields the list of handler errors."""
-    store = Store.open(db)
-    app: Application[Any, Any, Any, Any, Any, Any] = (
-        Application.builder().token(server.token).base_url(server.base_url).build()
-    )
-    errors: list[BaseException] = []
-
-    async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        assert context.error is not None
-        errors.append(context.error)
-
-    app.add_error_handler(on_error)
-    register(
-        app,
-        Context(store, shipped_engine(), clock),
-        settings=CheckinSettings(),
-        limiter=fast_limiter(),
-        interval=0.2,
-    )
+    """The bot, polling; yields the list of handler errors."""
+    bot = await start_bot(server, shipped_engine(), db, clock, limiter=fast_limiter())
     try:
-        async with app:
-            assert app.updater is not None
-            await app.updater.start_polling(poll_interval=0, timeout=1, allowed_updates=Update.ALL_TYPES)
-            await app.start()
-            try:
-                yield errors
-            finally:
-                await app.updater.stop()
-                await app.stop()
+        yield bot.errors
     finally:
-        store.close()
+        await stop_bot(bot)
 
 
 def buttons(call: Any) -> dict[str, str]:
@@ -80,7 +39,7 @@ def buttons(call: Any) -> dict[str, str]:
 
 
 def responses(db: Path) -> list[tuple[int, str]]:
-    store = Store.open(db)
+    store = Store.open(db, create=True)
     try:
         return store.call(
             lambda d: [
@@ -94,11 +53,11 @@ def responses(db: Path) -> list[tuple[int, str]]:
 
 async def test_day_three_checkin_arrives_and_one_answer_is_stored(server: FakeBotAPI, tmp_path: Path) -> None:
     db = tmp_path / "aftercare.db"
-    store = Store.open(db)
+    store = Store.open(db, create=True)
     enrolled = datetime.combine(TREATED, time(12), tzinfo=LONDON)
     for chat in (9001, 9002, 9003):
         _, treatment = add_patient(store, chat, TREATED, created_at=enrolled)
-        await plan_checkins(store, shipped_engine().kb, treatment, enrolled)
+        await plan_checkins(store, treatment, enrolled)
     store.close()
     clock = FakeClock(
         datetime.combine(TREATED + timedelta(days=3), time(10, 0, 5), tzinfo=LONDON).astimezone(UTC)
@@ -140,10 +99,10 @@ async def test_day_three_checkin_arrives_and_one_answer_is_stored(server: FakeBo
 
     stored = responses(db)
     assert sorted(option for _, option in stored) == ["all_good", "bit_worried", "something_wrong"]
-    store = Store.open(db)
+    store = Store.open(db, create=True)
     try:
-        [event] = store.call(checkin_log.staff_events, "escalation")
-        assert (event.tier, event.reason) == ("emergency", "checkin_warning_question_0")
+        alerts = store.call(lambda d: d.execute("SELECT source, tier FROM alerts ORDER BY id").fetchall())
+        assert alerts == [("checkin", "same_day"), ("checkin", "emergency")]  # the "yes" raised it
         first_outbox = next(o for o, option in stored if option == "all_good")
         row = store.call(outbox.get, first_outbox)
         assert row is not None and (row.state, row.step_day, row.chat_id) == ("sent", 3, 9001)

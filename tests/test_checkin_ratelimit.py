@@ -6,7 +6,7 @@ import asyncio
 import bisect
 import itertools
 
-from bot.ratelimit import RateLimiter
+from bot.telegram.ratelimit import RateLimiter
 
 
 class VirtualTime:

@@ -29,7 +29,7 @@ SEEDED = {
 
 
 def seed(db: Path) -> None:
-    store = Store.open(db)
+    store = Store.open(db, create=True)
     try:
         for text, days_ago in SEEDED.items():
             asked = (NOW - timedelta(days=days_ago)).isoformat(timespec="seconds")
@@ -92,7 +92,7 @@ def test_suggestions_are_valid_yaml_that_kb_check_accepts_once_pasted(tmp_path: 
 
 def test_nothing_to_suggest(tmp_path: Path) -> None:
     db = tmp_path / "empty.db"
-    Store.open(db).close()
+    Store.open(db, create=True).close()
     code, printed = run("kb", "suggest", "--db", str(db))
     assert code == 0 and printed == "# no unanswered questions in the last 30 days\n"
     code, _ = run("kb", "suggest", "--db", str(tmp_path / "missing.db"))

@@ -12,7 +12,7 @@ import pytest
 from bot.core.answer import Engine
 from bot.core.model import Tier
 from bot.core.validate import check_folder
-from bot.knowledge_source import load_engine
+from bot.services.knowledge import load_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_PROCEDURE = ROOT / "tests" / "knowledge" / "lash_lift.yaml"

@@ -1,4 +1,4 @@
-"""The knowledge base ships inside the wheel, and AFTERCARE_KNOWLEDGE overrides where it is read from."""
+"""The knowledge base ships inside the wheel; an installed package reads its own copy, a checkout its own."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.knowledge_source import ENV_VAR, knowledge_folder
+import bot.services.knowledge as knowledge
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,18 +43,14 @@ def test_wheel_contains_the_knowledge_base(tmp_path: Path) -> None:
 
 
 def test_installed_layout_prefers_the_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import bot.knowledge_source as source
-
-    package = tmp_path / "site-packages" / "bot"
-    (package / "knowledge").mkdir(parents=True)
-    monkeypatch.setattr(source, "__file__", str(package / "knowledge_source.py"))
-    assert knowledge_folder(environ={}) == package / "knowledge"
+    package = tmp_path / "site-packages" / "bot" / "knowledge"
+    package.mkdir(parents=True)
+    monkeypatch.setattr(knowledge, "SHIPPED", package)
+    assert knowledge.shipped_folder() == package
 
 
-def test_checkout_layout_falls_back_to_the_top_level_folder() -> None:
-    assert knowledge_folder(environ={}) == ROOT / "knowledge"
-
-
-def test_environment_variable_and_explicit_folder_override(tmp_path: Path) -> None:
-    assert knowledge_folder(environ={ENV_VAR: str(tmp_path)}) == tmp_path
-    assert knowledge_folder(str(tmp_path / "x"), environ={ENV_VAR: str(tmp_path)}) == tmp_path / "x"
+def test_checkout_layout_falls_back_to_the_top_level_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(knowledge, "SHIPPED", tmp_path / "not-installed")
+    assert knowledge.shipped_folder() == ROOT / "knowledge"

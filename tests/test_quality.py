@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from bot.core.answer import Engine
-from bot.evaluation import evaluate, parse_items
+from bot.services.evaluation import evaluate, parse_items
 
 DATA = Path(__file__).resolve().parent / "data"
 

@@ -7,10 +7,9 @@ import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from bot.config import parse_clinic_hours
-from bot.knowledge_source import load_engine
+from bot.services.knowledge import load_engine
 from bot.storage import Store
-from bot.telegram.app import FEATURE_MODULES
+from bot.telegram.ratelimit import RateLimiter
 from tests.bot_support import CLINIC, FakeClock, start_bot, stop_bot
 from tests.checkin_support import add_patient
 from tests.fakebotapi import FakeBotAPI
@@ -26,7 +25,7 @@ async def test_an_alert_overtakes_a_backlog_of_due_checkins(server: FakeBotAPI, 
     knowledge = tmp_path / "knowledge"
     shutil.copytree(ROOT / "knowledge", knowledge)
     db = tmp_path / "bot.db"
-    store = Store.open(db)
+    store = Store.open(db, create=True)
     for chat in range(20_000, 20_000 + BACKLOG):  # treated yesterday: today's check-in is due at 10:00
         add_patient(store, chat, date(2026, 11, 22), timezone="UTC")
     store.close()
@@ -35,11 +34,10 @@ async def test_an_alert_overtakes_a_backlog_of_due_checkins(server: FakeBotAPI, 
         load_engine(knowledge, CLINIC),
         db,
         FakeClock(MONDAY_NOON),
-        features=FEATURE_MODULES,
+        knowledge_dir=knowledge,
+        limiter=RateLimiter(),
         staff_chat_id=STAFF_CHAT,
         staff_ids=frozenset({STAFF}),
-        knowledge_dir=knowledge,
-        clinic_hours=parse_clinic_hours("Mon-Fri 09:00-18:00", "UTC"),
     )
     try:
 

@@ -15,14 +15,11 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from bot.bootstrap import open_services
-from bot.config import parse_clinic_hours
-from bot.knowledge_source import load_engine
-from bot.scheduler import Dispatcher
-from bot.storage import Store, checkin_log
-from bot.telegram.app import FEATURE_MODULES
-from bot.telegram.checkins import DISPATCHER_KEY
-from bot.telegram.knowledge import WATCHER_KEY, Reloader
+from bot.services import Services
+from bot.services.conversation import MessageKind, Received
+from bot.services.handoffs import Incoming
+from bot.services.knowledge import Knowledge, load_engine
+from bot.storage import Store
 from tests.bot_support import CLINIC, Bot, FakeClock, make_config, start_bot, stop_bot
 from tests.fakebotapi import Call, FakeBotAPI
 
@@ -46,11 +43,10 @@ async def _start(server: FakeBotAPI, tmp_path: Path, knowledge: Path, clock: Fak
         load_engine(knowledge, CLINIC),
         tmp_path / "bot.db",
         clock,
-        features=FEATURE_MODULES,
         staff_chat_id=STAFF_CHAT,
         staff_ids=frozenset({STAFF}),
         knowledge_dir=knowledge,
-        clinic_hours=parse_clinic_hours("Mon-Fri 09:00-18:00", "UTC"),
+        clinic_hours_text="Mon-Fri 09:00-18:00",
     )
 
 
@@ -84,11 +80,8 @@ async def staff_count(bot: Bot, count: int, timeout: float = 5.0) -> list[Call]:
 
 
 async def dispatch(bot: Bot) -> None:
-    """One dispatcher pass now (what the 30-second job does)."""
-    dispatcher: Dispatcher = bot.app.bot_data[DISPATCHER_KEY]
-    while dispatcher.busy:
-        await bot.quiet(0.01)
-    await dispatcher.run_once()
+    """One dispatcher pass now (what the 30-second wake-up does)."""
+    await bot.dispatch()
 
 
 async def raise_alert(bot: Bot, chat: int, words: str = "my throat is closing up") -> Call:
@@ -121,7 +114,6 @@ async def test_a_warning_sign_gives_the_patient_the_reply_and_staff_one_alert(bo
     assert len(staff_messages(bot)) == 1
     assert bot.rows("SELECT state FROM outbox WHERE kind = 'alert' ORDER BY id") == [("sent",), ("pending",)]
     # The words stay stored only in the pending repeat; the posted message's copy is dropped.
-    assert await bot.services.alerts.due() is False
     payloads = [p for (p,) in bot.rows("SELECT payload FROM outbox WHERE kind = 'alert' ORDER BY id")]
     assert payloads[0] is None and "my throat is closing up" in payloads[1]
     assert "words" not in [c[1] for c in bot.rows("PRAGMA table_info(alerts)")]
@@ -149,7 +141,7 @@ async def test_acknowledging_stops_the_repeat_and_drops_the_words(bot: Bot) -> N
     await bot.quiet(0.2)
     assert len(staff_messages(bot)) == 1
     assert ("skipped", "acknowledged") in bot.rows(
-        "SELECT state, last_error FROM outbox WHERE kind = 'alert'"
+        "SELECT state, skip_reason FROM outbox WHERE kind = 'alert'"
     )
 
 
@@ -171,19 +163,19 @@ async def test_an_alert_nobody_takes_is_posted_again_once(bot: Bot) -> None:
     assert len(staff_messages(bot)) == 2
 
 
-async def test_a_checkin_escalation_becomes_an_alert(bot: Bot) -> None:
-    await enroll(bot, 404, "Cy")
-    [(patient_id,)] = bot.rows("SELECT id FROM patients WHERE chat_id = 404")
-    now = bot.clock()
-    bot.store.call(
-        lambda db: checkin_log.record_staff_event(
-            db, "escalation", "checkin:x", now, patient_id=patient_id, tier="same_day", reason="test"
-        )
-    )
-    assert len(await bot.services.alerts.sync_escalations()) == 1
-    [alert] = await staff_count(bot, 1)
+async def test_a_checkin_escalation_becomes_an_alert_at_once(bot: Bot) -> None:
+    await enroll(bot, 404, "Cy", days_ago=0)
+    bot.clock.advance(hours=22, minutes=1)  # the day-1 check-in is due tomorrow at 10:00
+    await dispatch(bot)
+    [checkin] = [c for c in bot.server.sent_messages(404) if "ci:" in str(c.reply_markup)]
+    bot.server.push_callback(404, buttons(checkin)["Something's wrong"], message_id=checkin.message_id)
+    [alert] = await staff_count(bot, 1)  # with the reply, not after a later look at the database
     assert "From a check-in" in (alert.text or "") and "Cy" in (alert.text or "")
-    assert await bot.services.alerts.sync_escalations() == []  # once per escalation and tier
+    bot.server.push_callback(404, buttons(checkin)["Something's wrong"], message_id=checkin.message_id)
+    await bot.settled()
+    await bot.quiet(0.1)
+    assert len(staff_messages(bot)) == 1  # once per check-in and tier
+    assert bot.rows("SELECT source, tier FROM alerts") == [("checkin", "same_day")]
 
 
 async def test_out_of_hours_the_reply_says_the_clinic_is_closed(
@@ -399,6 +391,7 @@ async def test_forget_removes_alerts_and_handoffs(bot: Bot) -> None:
     bot.server.push_callback(414, "f:yes")
     done = await bot.server.wait_for_async(lambda c: c.method == "editMessageText" and c.ok, since=mark)
     assert "alerts sent to the clinic about you (1)" in (done.text or "")
+    await bot.settled()  # the confirmation itself has left the outbox
     for (table,) in bot.rows("SELECT name FROM sqlite_master WHERE type = 'table'"):
         for row in bot.rows(f"SELECT * FROM [{table}]"):
             flat = " ".join(str(v) for v in row)
@@ -413,7 +406,7 @@ async def test_forget_removes_alerts_and_handoffs(bot: Bot) -> None:
 
 async def test_a_broken_knowledge_edit_keeps_the_old_one_and_tells_staff(bot: Bot, knowledge: Path) -> None:
     await enroll(bot, 421, "Lu")
-    reloader: Reloader = bot.app.bot_data[WATCHER_KEY]
+    reloader = bot.built
     path = knowledge / "microneedling.yaml"
     good = path.read_text(encoding="utf-8")
     path.write_text(good.replace("entries:\n", "entries:\n  - id: Broken Entry\n", 1), encoding="utf-8")
@@ -480,24 +473,17 @@ async def test_a_checkin_answer_out_of_hours_alerts_staff_and_says_the_clinic_is
         [reply] = (await bot.replies(431, sent + 3))[sent + 2 :]
         assert (reply.text or "").startswith("Please contact Glow Clinic today")
         assert "Glow Clinic is closed right now (opening hours: Mon-Fri 09:00-18:00)" in (reply.text or "")
-        await bot.services.alerts.sync_escalations()
         [alert] = await staff_count(bot, 1)
         text = alert.text or ""
         assert "SAME DAY" in text and "Ned" in text and "From a check-in" in text
         assert "Recent check-in answers: day 3: Something's wrong" in text
-        assert await bot.services.alerts.sync_escalations() == []
+        assert bot.rows("SELECT COUNT(*) FROM alerts") == [(1,)]  # the "yes" at the same tier adds none
     finally:
         await stop_bot(bot)
     assert bot.errors == []
 
 
 async def test_sighup_reloads_at_once(bot: Bot) -> None:
-    reloader: Reloader = bot.app.bot_data[WATCHER_KEY]
-    for _ in range(400):  # installed by a one-off job right after the start (else by the 5-second poll)
-        if reloader.sighup:
-            break
-        await bot.quiet(0.02)
-    assert reloader.sighup
     before = bot.services.deps.engine
     os.kill(os.getpid(), signal.SIGHUP)  # files unchanged: only a forced reload swaps the engine
     for _ in range(150):
@@ -518,9 +504,10 @@ async def test_an_alert_queued_while_the_bot_is_down_is_sent_when_it_starts(
     # Raised through the services alone (as a crash between the reply and the send would leave it).
     config = make_config(server, tmp_path / "bot.db", staff_chat_id=STAFF_CHAT)
     store = Store.open(tmp_path / "bot.db")
-    services = open_services(config, store, load_engine(knowledge, CLINIC), clock)
-    reply = await services.conversation.answer(441, "my throat is closing up")
-    assert await services.alerts.from_message(reply, 441, "my throat is closing up") is not None
+    services = Services.create(store, Knowledge.load(knowledge, CLINIC), config, b"secret", clock)
+    incoming = Incoming(441, 441, "Oli", "my throat is closing up")
+    outcome = await services.conversation.receive(Received(987654, incoming, MessageKind.TEXT))
+    assert len(outcome.alerts) == 1
     store.close()
     assert server.sent_messages(STAFF_CHAT) == []
     second = await _start(server, tmp_path, knowledge, clock)

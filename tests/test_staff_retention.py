@@ -4,54 +4,43 @@ a recent patient stays untouched."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlite_utils import Database
 
-from bot.bootstrap import service_settings
 from bot.config import ConfigError, load_config
-from bot.scheduler import plan_checkins
-from bot.services import Services, Settings
-from bot.storage import Store, alerts, checkin_log, outbox, patients
-from bot.storage.alerts import ALERT
-from bot.storage.outbox import NewRow
-from tests.checkin_support import FakeClock, add_patient, rows_for_treatment, shipped_engine
+from bot.core.model import Tier
+from bot.storage import Store, alerts, checkin_log, handoffs, outbox, patients, staff_events
+from bot.storage.alerts import Source
+from bot.storage.handoffs import OpenedBy
+from bot.storage.outbox import Kind, NewRow
+from bot.storage.staff_events import NoticeKind
+from tests.checkin_support import FakeClock, add_patient, plan_checkins, rows_for_treatment, shipped_engine
+from tests.conftest import make_services
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 STAFF_CHAT = -100500
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store.open(tmp_path / "aftercare.db")
-    yield opened
-    opened.close()
 
 
 async def _patient_with_history(store: Store, chat: int, treated_on: date) -> int:
     patient, treatment = add_patient(
         store, chat, treated_on, created_at=datetime.combine(treated_on, datetime.min.time(), UTC)
     )
-    await plan_checkins(
-        store, shipped_engine().kb, treatment, datetime.combine(treated_on, datetime.min.time(), UTC)
-    )
+    await plan_checkins(store, treatment, datetime.combine(treated_on, datetime.min.time(), UTC))
 
     [first, *_] = rows_for_treatment(store, treatment)
 
     def history(db: Database) -> None:
         checkin_log.record_response(db, first.id, patient, treatment, first.step_day, "something_wrong", NOW)
-        checkin_log.record_staff_event(
-            db, "escalation", f"checkin:{first.id}", NOW, patient_id=patient, tier="same_day"
-        )
-        alert_id = alerts.create(db, f"message:{chat}", chat, patient, "same_day", "message", NOW)
+        staff_events.record(db, NoticeKind.UNREACHABLE, f"unreachable:{patient}", NOW, patient_id=patient)
+        alert_id = alerts.create(db, f"message:{chat}", chat, patient, Tier.SAME_DAY, Source.MESSAGE, NOW)
         assert alert_id is not None
-        outbox.insert_rows(
-            db, [NewRow(ALERT, f"alert:{alert_id}:repeat", STAFF_CHAT, NOW, payload="{}")], NOW
+        repeat = NewRow(
+            Kind.ALERT, f"alert:{alert_id}:repeat", STAFF_CHAT, NOW, patient_id=patient, payload="{}"
         )
-        alerts.open_handoff(db, chat, patient, "patient", NOW)
+        outbox.insert_rows(db, [repeat], NOW)
+        handoffs.open_handoff(db, chat, patient, OpenedBy.PATIENT, NOW)
 
     store.call(history)
     return patient
@@ -94,21 +83,21 @@ async def test_a_patient_treated_long_ago_disappears_and_a_recent_one_stays(stor
         "handoffs",
     } <= set(before_recent)
     assert before_recent["alert messages"] == 1
-    services = Services.create(store, shipped_engine(), Settings(), b"secret", FakeClock(NOW))
+    services = make_services(store, shipped_engine(), FakeClock(NOW))
     done = store.call(services.privacy.purge)
     assert done["inactive_patients"] == 1
     assert _rows_naming(store, old, 501) == {}
-    assert store.call(alerts.open_handoff_chats) == {502}
+    assert [store.call(handoffs.is_open, chat) for chat in (501, 502)] == [False, True]
     assert _rows_naming(store, recent, 502) == before_recent
     assert store.call(services.privacy.purge)["inactive_patients"] == 0
 
 
 async def test_the_retention_follows_the_setting(store: Store) -> None:
     patient = await _patient_with_history(store, 503, NOW.date() - timedelta(days=100))
-    keep = Services.create(store, shipped_engine(), Settings(), b"secret", FakeClock(NOW))
+    keep = make_services(store, shipped_engine(), FakeClock(NOW))
     assert store.call(keep.privacy.purge)["inactive_patients"] == 0  # default 180 days
-    short = Settings(patient_retention_days=90)
-    store.call(Services.create(store, shipped_engine(), short, b"secret", FakeClock(NOW)).privacy.purge)
+    short = make_services(store, shipped_engine(), FakeClock(NOW), patient_retention_days=90)
+    store.call(short.privacy.purge)
     assert _rows_naming(store, patient, 503) == {}
 
 
@@ -119,4 +108,4 @@ def test_the_retention_is_read_from_the_environment() -> None:
     with pytest.raises(ConfigError):
         load_config({**env, "AFTERCARE_PATIENT_RETENTION_DAYS": "20"})
     configured = load_config({**env, "AFTERCARE_PATIENT_RETENTION_DAYS": "90"})
-    assert service_settings(configured).patient_retention_days == 90  # it reaches the daily purge
+    assert configured.patient_retention_days == 90  # the daily purge reads the same configuration

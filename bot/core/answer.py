@@ -32,6 +32,7 @@ class Clinic:
     name: str | None = None
     phone: str | None = None
     emergency_number: str | None = None
+    crisis_line: str | None = None
 
     def with_defaults(self, kb: KnowledgeBase) -> Clinic:
         """This clinic with every unset detail taken from the knowledge base's wording."""
@@ -39,6 +40,7 @@ class Clinic:
             name=self.name or kb.message("clinic.name"),
             phone=self.phone or kb.message("clinic.phone"),
             emergency_number=self.emergency_number or kb.message("clinic.emergency_number"),
+            crisis_line=self.crisis_line or kb.message("clinic.crisis_line"),
         )
 
     def values(self) -> dict[str, str]:
@@ -47,6 +49,7 @@ class Clinic:
             "clinic_name": self.name or "",
             "clinic_phone": self.phone or "",
             "emergency_number": self.emergency_number or "",
+            "crisis_line": self.crisis_line or "",
         }
 
 

@@ -127,19 +127,34 @@ def step_due_at(treated_on: date, day: int, tz: ZoneInfo, settings: CheckinSetti
     return next_allowed(due, tz, settings.quiet_hours)
 
 
+HOURS_STEP_WINDOW = timedelta(hours=2)
+"""A step timed in hours after the treatment (a same-day screen) is worth sending only this long after its
+time: one that would fall in the quiet hours is skipped rather than sent the next morning."""
+
+
 def plan(
     steps: tuple[CheckinStep, ...],
     treated_on: date,
     tz: ZoneInfo,
     settings: CheckinSettings,
     now: datetime,
+    recorded_at: datetime | None = None,
 ) -> list[PlannedCheckin]:
-    """Every step of a plan with its due time and expiry; steps already due at `now` are marked late."""
+    """Every step of a plan with its due time and expiry; steps already due at `now` are marked late.
+
+    A step with `after_hours` is due that many hours after `recorded_at` (when the clinic enrolled the
+    treatment, about when it ended); without it, at the check-in time of that day."""
     ordered = sorted(steps, key=lambda s: s.day)
-    dues = [step_due_at(treated_on, s.day, tz, settings) for s in ordered]
+    dues = [
+        (recorded_at or now) + timedelta(hours=s.after_hours)
+        if s.after_hours is not None
+        else step_due_at(treated_on, s.day, tz, settings)
+        for s in ordered
+    ]
     planned = []
     for index, step in enumerate(ordered):
-        expires = dues[index] + CATCH_UP_WINDOW
+        window = HOURS_STEP_WINDOW if step.after_hours is not None else CATCH_UP_WINDOW
+        expires = dues[index] + window
         if index + 1 < len(dues):
             expires = min(expires, dues[index + 1])
         planned.append(PlannedCheckin(step.day, dues[index], expires, late=dues[index] <= now))
@@ -154,13 +169,31 @@ class Action(StrEnum):
     SKIP = "skip"
 
 
+class SkipReason(StrEnum):
+    """Why a scheduled message is not sent."""
+
+    EXPIRED = "expired"
+    """No longer useful (a check-in caught up more than a day late, or past the next step)."""
+    MUTED = "muted"
+    UNREACHABLE = "unreachable"
+    """The patient blocked the bot."""
+    ENROLLED_LATE = "enrolled_late"
+    """The step's time had passed when the treatment was enrolled."""
+    SUPERSEDED = "superseded"
+    """A newer treatment's plan covers the same day."""
+    ACKNOWLEDGED = "acknowledged"
+    """An alert's repeat, once a staff member took the alert."""
+    REPLANNED = "replanned"
+    """The treatment's date, the patient's zone or the check-in time changed: planned again."""
+
+
 @dataclass(frozen=True)
 class Decision:
     """The dispatcher's verdict for one due row; `until` is set for DEFER, `reason` for SKIP."""
 
     action: Action
     until: datetime | None = None
-    reason: str | None = None
+    reason: SkipReason | None = None
 
 
 def decide(
@@ -171,11 +204,11 @@ def decide(
 ) -> Decision:
     """Send now, wait for the end of quiet hours, or skip because the check-in is no longer useful."""
     if expires_at is not None and now >= expires_at:
-        return Decision(Action.SKIP, reason="expired")
+        return Decision(Action.SKIP, reason=SkipReason.EXPIRED)
     allowed = next_allowed(now, tz, quiet)
     if allowed > now:
         if expires_at is not None and allowed >= expires_at:
-            return Decision(Action.SKIP, reason="expired")
+            return Decision(Action.SKIP, reason=SkipReason.EXPIRED)
         return Decision(Action.DEFER, until=allowed)
     return Decision(Action.SEND)
 

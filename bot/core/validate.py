@@ -60,6 +60,7 @@ KNOWN_PLACEHOLDERS = frozenset(
         "resume_day",
         "resume_when",
         "normal_until_day",
+        "crisis_line",
     }
 )
 ENTRY_DAY_PREFIXES = ("resume_day_", "resume_when_")

@@ -1,57 +1,28 @@
-"""Warning-sign alerts for the staff chat: raised from a message or a check-in, queued in the outbox,
-repeated once when nobody takes them, acknowledged by a staff member."""
+"""Warning-sign and crisis alerts for the staff chat: raised from a message or a check-in, queued in the
+outbox together with the alert row (one transaction), repeated once when nobody takes them, taken by a
+staff member."""
 
 from __future__ import annotations
 
-import json
-import secrets
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlite_utils import Database
 
+from bot.core.checkins import SkipReason
 from bot.core.model import Tier
 from bot.core.recovery import recovery_day
 from bot.services.base import Deps
-from bot.services.views import Reply
-from bot.storage import alerts, outbox, patients
-from bot.storage.alerts import ALERT
-from bot.storage.outbox import NewRow
+from bot.services.wording import AlertView, Wording
+from bot.storage import alerts, checkin_log, outbox, patients, transaction
+from bot.storage.alerts import Source
+from bot.storage.outbox import Kind, NewRow, OutboxRow
 
 MAX_WORDS = 1000
 RECENT_ANSWERS = 3
-ESCALATION_WINDOW = timedelta(days=2)
-"""Check-in escalations older than this when first seen (e.g. at the first start) raise no alert."""
-
-
-@dataclass(frozen=True)
-class AlertView:
-    """Everything an alert message shows; plain values, stored with the queued message."""
-
-    alert_id: int
-    chat_id: int
-    name: str | None
-    patient_number: int | None
-    procedure: str | None
-    day: int | None
-    tier: str
-    source: str
-    words: str | None = None
-    answers: list[tuple[int | None, str]] = field(default_factory=list)  # (check-in day, option id)
-    repeat: bool = False
-
-    def to_json(self) -> str:
-        """The form stored in the outbox payload."""
-        return json.dumps(asdict(self), ensure_ascii=False)
-
-    @classmethod
-    def from_json(cls, text: str) -> AlertView:
-        """Inverse of `to_json`."""
-        data = json.loads(text)
-        data["answers"] = [(d, str(o)) for d, o in data.get("answers", [])]
-        return cls(**data)
+STRANGER_WINDOW = timedelta(hours=1)
+"""Someone not enrolled raises at most one alert in this time (the safety reply always goes out)."""
 
 
 class AckStatus(StrEnum):
@@ -64,41 +35,60 @@ class AckStatus(StrEnum):
 
 @dataclass(frozen=True)
 class Ack:
-    """What acknowledging did; `alert` is the alert as it is now (None when unknown)."""
+    """What taking an alert did; `alert` is the alert as it is now (None when unknown)."""
 
     status: AckStatus
     alert: AlertView | None = None
     by: int | None = None
 
 
+def alert_key(alert_id: int, repeat: bool = False) -> str:
+    """The outbox key of an alert's message (or of its repeat)."""
+    return outbox.key("alert", alert_id, "repeat") if repeat else outbox.key("alert", alert_id)
+
+
 class Alerts:
-    """Use cases of warning-sign alerts."""
+    """Use cases of staff alerts; they run on the database thread inside a caller's transaction."""
 
-    def __init__(self, deps: Deps) -> None:
+    def __init__(self, deps: Deps, wording: Wording) -> None:
         self.deps = deps
-        self.listeners: list[Callable[[], None]] = []  # told when alert messages were queued
+        self.wording = wording
 
-    def _queued(self) -> None:
-        for listener in self.listeners:
-            listener()
-
-    async def from_message(self, reply: Reply, chat_id: int, text: str) -> int | None:
-        """Raise an alert for a message with a warning sign (not again while one as urgent is open)."""
-        tier = reply.answer.urgency
+    def for_message(
+        self, db: Database, chat_id: int, tier: Tier | None, alert_tier: Tier | None, words: str
+    ) -> int | None:
+        """An alert for a message with a warning sign; none while one as urgent is open for the chat, and at
+        most one an hour from someone not enrolled."""
         if tier is None:
             return None
-        alert_id = await self.deps.store.run(self._raise_for_message, chat_id, tier, text[:MAX_WORDS])
-        if alert_id is not None:
-            self._queued()
-        return alert_id
-
-    def _raise_for_message(self, db: Database, chat_id: int, tier: Tier, words: str) -> int | None:
-        as_urgent = tuple(t.value for t in Tier if t.rank <= tier.rank)
-        if alerts.open_alert_at_least(db, chat_id, as_urgent) is not None:
+        priority_tier = alert_tier or tier
+        if alerts.open_alert_at_least(db, chat_id, priority_tier) is not None:
             return None
         patient = patients.get_patient(db, chat_id)
-        key = f"message:{chat_id}:{secrets.token_hex(6)}"
-        return self._create(db, key, chat_id, patient.id if patient else None, tier.value, "message", words)
+        now = self.deps.now()
+        if patient is None:
+            latest = alerts.latest_for_chat(db, chat_id)
+            if latest is not None and now - latest.created_at < STRANGER_WINDOW:
+                return None
+        key = outbox.key("message", chat_id, now.isoformat())
+        return self._create(
+            db,
+            key,
+            chat_id,
+            patient.id if patient else None,
+            priority_tier,
+            Source.MESSAGE,
+            words[:MAX_WORDS],
+        )
+
+    def for_checkin(self, db: Database, row: OutboxRow, tier: Tier) -> int | None:
+        """An alert for a check-in answer ("Something's wrong", a "yes" to a warning question). A check-in's
+        alerts only ever become more urgent: a rise of tier is a new alert, the same or a calmer one none."""
+        prefix = outbox.key("checkin", row.id, "")
+        raised = alerts.most_urgent_tier(db, prefix)
+        if raised is not None and raised.rank <= tier.rank:
+            return None
+        return self._create(db, prefix + tier.value, row.chat_id, row.patient_id, tier, Source.CHECKIN, None)
 
     def _create(
         self,
@@ -106,54 +96,33 @@ class Alerts:
         key: str,
         chat_id: int,
         patient_id: int | None,
-        tier: str,
-        source: str,
+        tier: Tier,
+        source: Source,
         words: str | None,
     ) -> int | None:
-        now = self.deps.clock()
-        alert_id = alerts.create(db, key, chat_id, patient_id, tier, source, now)
-        staff_chat = self.deps.settings.staff_chat_id
-        if alert_id is None or staff_chat is None:
-            return alert_id
-        view = self._view(db, alert_id, words)
-        assert view is not None
-        repeat_at = now + timedelta(minutes=self.deps.settings.alert_repeat_minutes)
-        rows = [
-            NewRow(ALERT, f"alert:{alert_id}", staff_chat, now, payload=view.to_json()),
-            NewRow(
-                ALERT,
-                f"alert:{alert_id}:repeat",
-                staff_chat,
-                repeat_at,
-                payload=AlertView(**{**asdict(view), "repeat": True}).to_json(),
-            ),
-        ]
-        outbox.insert_rows(db, rows, now)
+        """The alert row and its two messages (now, and the repeat) commit together or not at all."""
+        now = self.deps.now()
+        staff_chat = self.deps.config.staff_chat_id
+        with transaction(db):
+            alert_id = alerts.create(db, key, chat_id, patient_id, tier, source, now)
+            if alert_id is None or staff_chat is None:
+                return alert_id
+            view = self.view(db, alert_id, words)
+            assert view is not None
+            repeat_at = now + timedelta(minutes=self.deps.config.alert_repeat_minutes)
+            first = self.wording.alert(staff_chat, view)
+            again = self.wording.alert(staff_chat, replace(view, repeat=True))
+            rows = [
+                NewRow(Kind.ALERT, alert_key(alert_id), staff_chat, now, first.priority,
+                       patient_id=patient_id, payload=first.to_json(), about_chat_id=chat_id),
+                NewRow(Kind.ALERT, alert_key(alert_id, True), staff_chat, repeat_at, again.priority,
+                       patient_id=patient_id, payload=again.to_json(), about_chat_id=chat_id),
+            ]  # fmt: skip
+            outbox.insert_rows(db, rows, now)
         return alert_id
 
-    async def sync_escalations(self) -> list[int]:
-        """Raise an alert for each check-in escalation (and each rise of its tier) not alerted yet."""
-        raised = await self.deps.store.run(self._sync)
-        if raised:
-            self._queued()
-        return raised
-
-    async def due(self) -> bool:
-        """True when an alert message (or a repeat) waits to be sent; drops the words of those posted."""
-        await self.deps.store.run(alerts.drop_spent_payloads)
-        return await self.deps.store.run(alerts.due_messages, self.deps.clock()) > 0
-
-    def _sync(self, db: Database) -> list[int]:
-        since = self.deps.clock() - ESCALATION_WINDOW
-        raised = []
-        for found in alerts.unalerted_escalations(db, since):
-            key = alerts.escalation_key(found.event_id, found.tier)
-            alert_id = self._create(db, key, found.chat_id, found.patient_id, found.tier, "checkin", None)
-            if alert_id is not None:
-                raised.append(alert_id)
-        return raised
-
-    def _view(self, db: Database, alert_id: int, words: str | None = None) -> AlertView | None:
+    def view(self, db: Database, alert_id: int, words: str | None = None) -> AlertView | None:
+        """What an alert message shows."""
         alert = alerts.get(db, alert_id)
         if alert is None:
             return None
@@ -164,7 +133,7 @@ class Alerts:
             known = self.deps.engine.kb.procedures.get(treatment.procedure)
             procedure = known.name if known else treatment.procedure
             day = max(0, recovery_day(treatment.treated_on, self.deps.today(patient.timezone)))
-        answers = alerts.recent_answers(db, patient.id, RECENT_ANSWERS) if patient is not None else []
+        answers = checkin_log.recent_answers(db, patient.id, RECENT_ANSWERS) if patient is not None else []
         return AlertView(
             alert_id=alert.id,
             chat_id=alert.chat_id,
@@ -173,37 +142,41 @@ class Alerts:
             procedure=procedure,
             day=day,
             tier=alert.tier,
-            source=alert.source,
+            from_checkin=alert.source is Source.CHECKIN,
             words=words,
-            answers=answers,
+            answers=tuple(answers),
         )
 
-    async def acknowledge(self, alert_id: int, staff_id: int) -> Ack:
+    def acknowledge(self, db: Database, alert_id: int, staff_id: int) -> Ack:
         """Staff member `staff_id` takes the alert: no repeat, and the patient's words are no longer kept."""
-        return await self.deps.store.run(self._acknowledge, alert_id, staff_id)
-
-    def _acknowledge(self, db: Database, alert_id: int, staff_id: int) -> Ack:
-        before = self._view(db, alert_id)
-        if before is None:
-            return Ack(AckStatus.UNKNOWN)
-        if not alerts.acknowledge(db, alert_id, staff_id, self.deps.clock()):
-            found = alerts.get(db, alert_id)
-            return Ack(AckStatus.ALREADY, before, found.acknowledged_by if found else None)
+        with transaction(db):
+            before = self.view(db, alert_id)
+            if before is None:
+                return Ack(AckStatus.UNKNOWN)
+            now = self.deps.now()
+            if not alerts.acknowledge(db, alert_id, staff_id, now):
+                found = alerts.get(db, alert_id)
+                return Ack(AckStatus.ALREADY, before, found.acknowledged_by if found else None)
+            keys = (alert_key(alert_id), alert_key(alert_id, True))
+            outbox.skip_pending(db, SkipReason.ACKNOWLEDGED, now, kind=Kind.ALERT, dedupe_keys=keys[1:])
+            outbox.drop_payloads(db, keys)
         return Ack(AckStatus.DONE, before, staff_id)
 
-    async def open_alerts(self) -> list[tuple[AlertView, datetime]]:
-        """Unacknowledged alerts with the time they were raised, oldest first."""
+    def open_alerts(self, db: Database) -> list[tuple[AlertView, datetime]]:
+        """Untaken alerts with the time they were raised, most urgent first."""
+        found = []
+        for alert in alerts.open_alerts(db):
+            view = self.view(db, alert.id)
+            if view is not None:
+                found.append((view, alert.created_at))
+        return found
 
-        def load(db: Database) -> list[tuple[AlertView, datetime]]:
-            found = []
-            for alert in alerts.open_alerts(db):
-                view = self._view(db, alert.id)
-                if view is not None:
-                    found.append((view, datetime.fromisoformat(alert.created_at)))
-            return found
-
-        return await self.deps.store.run(load)
-
-    def purge(self, db: Database) -> int:
-        """Drop the patient's words from alert messages already posted (runs on the database thread)."""
-        return alerts.drop_spent_payloads(db)
+    def forget_chat(self, db: Database, chat_id: int) -> dict[str, int]:
+        """/forget: the chat's alerts and their queued messages; rows per table."""
+        ids = alerts.ids_for_chat(db, chat_id)
+        keys = tuple(k for i in ids for k in (alert_key(i), alert_key(i, True)))
+        counts = {
+            "outbox": outbox.delete_by_keys(db, Kind.ALERT, keys),
+            "alerts": alerts.forget_chat(db, chat_id),
+        }
+        return {k: v for k, v in counts.items() if v}

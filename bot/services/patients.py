@@ -1,4 +1,4 @@
-"""Looking up a patient and their current treatment as a `PatientView`."""
+"""Looking up a patient and their current treatment as a `PatientView` (on the database thread)."""
 
 from __future__ import annotations
 
@@ -8,15 +8,6 @@ from bot.core.recovery import recovery_day
 from bot.services.base import Deps
 from bot.services.views import PatientView
 from bot.storage import patients
-
-
-def load(db: Database, chat_id: int) -> tuple[patients.Patient, patients.Treatment] | None:
-    """The patient of `chat_id` and their latest treatment (runs on the database thread)."""
-    patient = patients.get_patient(db, chat_id)
-    if patient is None:
-        return None
-    treatment = patients.latest_treatment(db, patient.id)
-    return (patient, treatment) if treatment is not None else None
 
 
 def view(deps: Deps, patient: patients.Patient, treatment: patients.Treatment) -> PatientView:
@@ -32,12 +23,16 @@ def view(deps: Deps, patient: patients.Patient, treatment: patients.Treatment) -
         day=max(day, 0),
         timezone=patient.timezone,
         muted=patient.muted,
+        patient_id=patient.id,
+        variant=treatment.variant,
+        holds=dict(treatment.holds),
     )
 
 
-async def find(deps: Deps, chat_id: int) -> PatientView | None:
+def find(deps: Deps, db: Database, chat_id: int) -> PatientView | None:
     """The patient of `chat_id` as a view, or None when not enrolled (or their procedure is gone)."""
-    found = await deps.store.run(load, chat_id)
-    if found is None or found[1].procedure not in deps.engine.kb.procedures:
+    patient = patients.get_patient(db, chat_id)
+    treatment = patients.latest_treatment(db, patient.id) if patient else None
+    if patient is None or treatment is None or treatment.procedure not in deps.engine.kb.procedures:
         return None
-    return view(deps, *found)
+    return view(deps, patient, treatment)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass
-from datetime import UTC, timedelta
+from datetime import timedelta
+
+from sqlite_utils import Database
 
 from bot.core.grouping import Group, group_questions
 from bot.core.recovery import recovery_day
 from bot.services.base import Deps
 from bot.storage import alerts, reports
+from bot.storage.stamps import seconds
 
 ACTIVE_DAYS = 30
 PERIODS = (7, 30)
@@ -54,15 +57,14 @@ class Stats:
 
 
 class Reports:
-    """Read-only use cases for staff."""
+    """Read-only use cases for staff (on the database thread)."""
 
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
 
-    async def patients(self) -> list[PatientLine]:
+    def patients(self, db: Database) -> list[PatientLine]:
         """Patients treated in the last 30 days, with their day and last check-in answer."""
         since = self.deps.today() - timedelta(days=ACTIVE_DAYS)
-        rows = await self.deps.store.run(reports.active_patients, since)
         kb = self.deps.engine.kb
         return [
             PatientLine(
@@ -74,26 +76,23 @@ class Reports:
                 r.last_step_day,
                 r.unreachable,
             )
-            for r in rows
+            for r in reports.active_patients(db, since)
         ]
 
     def _since(self, days: int) -> str:
-        moment = self.deps.clock().astimezone(UTC) - timedelta(days=days)
-        return moment.isoformat(timespec="seconds")
+        return seconds(self.deps.now() - timedelta(days=days))
 
-    async def stats(self) -> Stats:
+    def stats(self, db: Database) -> Stats:
         """Figures over the last 7 and 30 days."""
         periods = []
         for days in PERIODS:
             since = self._since(days)
-            counts = await self.deps.store.run(reports.counts_since, since)
-            total, waits = await self.deps.store.run(alerts.ack_times, since)
+            counts = reports.counts_since(db, since)
+            total, waits = alerts.ack_times(db, since)
             median = statistics.median(waits) if waits else None
             periods.append(Period(days, counts, total, len(waits), median))
-        active = len(await self.patients())
-        return Stats(active, periods)
+        return Stats(len(self.patients(db)), periods)
 
-    async def unanswered(self, days: int = 30) -> list[Group]:
+    def unanswered(self, db: Database, days: int = 30) -> list[Group]:
         """Questions the bot could not answer in the last `days` days, grouped by similarity."""
-        rows = await self.deps.store.run(reports.unanswered_since, self._since(days))
-        return group_questions(text for _, text in rows)
+        return group_questions(text for _, text in reports.unanswered_since(db, self._since(days)))

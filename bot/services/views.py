@@ -22,6 +22,9 @@ class PatientView:
     day: int
     timezone: str
     muted: bool
+    patient_id: int = 0
+    variant: str | None = None
+    holds: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,7 @@ class Reply:
     answer: Answer
     patient: PatientView | None
     clinic_open: bool = True  # False: a warning-sign reply also says the clinic is closed now
+    offer_person: bool = False  # a staff chat can take a handoff: offer "Talk to a person" when unsure
 
 
 class RedeemStatus(StrEnum):
@@ -39,6 +43,8 @@ class RedeemStatus(StrEnum):
     LINKED = "linked"
     ALREADY_YOURS = "already_yours"
     INVALID = "invalid"
+    TAKEN = "taken"
+    """The link belongs to another account, or this account is already a patient under another link."""
 
 
 @dataclass(frozen=True)

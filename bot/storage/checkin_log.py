@@ -1,4 +1,5 @@
-"""Check-in answers (one per check-in, whatever the number of presses) and events staff must see."""
+"""Check-in answers: one per check-in, whatever the number of presses, and the answers to the warning-sign
+questions asked after "Something's wrong"."""
 
 from __future__ import annotations
 
@@ -8,18 +9,17 @@ from datetime import datetime
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from bot.core.model import Tier
-from bot.storage.outbox import OutboxRow, iso
+from bot.storage.stamps import iso
 
 migrations = Migrations("aftercare.checkin_log")
 
 
 @migrations()
 def m001_checkin_log(db: Database) -> None:
-    """Responses to check-ins, answers to the warning-sign questions, and staff events."""
+    """Responses to check-ins and answers to the warning-sign questions."""
     db.execute(
         """
-        CREATE TABLE checkin_responses (
+        CREATE TABLE IF NOT EXISTS checkin_responses (
             id INTEGER PRIMARY KEY,
             outbox_id INTEGER NOT NULL UNIQUE REFERENCES outbox(id) ON DELETE CASCADE,
             patient_id INTEGER REFERENCES patients(id) ON DELETE CASCADE,
@@ -32,7 +32,7 @@ def m001_checkin_log(db: Database) -> None:
     )
     db.execute(
         """
-        CREATE TABLE checkin_followups (
+        CREATE TABLE IF NOT EXISTS checkin_followups (
             id INTEGER PRIMARY KEY,
             response_id INTEGER NOT NULL REFERENCES checkin_responses(id) ON DELETE CASCADE,
             question INTEGER NOT NULL,
@@ -42,31 +42,15 @@ def m001_checkin_log(db: Database) -> None:
         )
         """
     )
-    db.execute(
-        """
-        CREATE TABLE staff_events (
-            id INTEGER PRIMARY KEY,
-            kind TEXT NOT NULL,
-            dedupe_key TEXT NOT NULL UNIQUE,
-            patient_id INTEGER REFERENCES patients(id) ON DELETE CASCADE,
-            treatment_id INTEGER REFERENCES treatments(id) ON DELETE CASCADE,
-            outbox_id INTEGER REFERENCES outbox(id) ON DELETE CASCADE,
-            tier TEXT,
-            reason TEXT,
-            created_at TEXT NOT NULL,
-            updated_at TEXT NOT NULL,
-            handled_at TEXT
-        )
-        """
-    )
-    db.execute("CREATE INDEX staff_events_open ON staff_events(handled_at, created_at)")
 
 
 @migrations()
 def m002_drop_staff_events_handled_at(db: Database) -> None:
-    """staff_events.handled_at was never written: taking an alert is recorded on the alert row."""
-    db.execute("DROP INDEX IF EXISTS staff_events_open")
-    db.execute("ALTER TABLE staff_events DROP COLUMN handled_at")
+    """staff_events.handled_at was never written (the table now belongs to the staff_events module)."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(staff_events)").fetchall()}
+    if "handled_at" in columns:
+        db.execute("DROP INDEX IF EXISTS staff_events_open")
+        db.execute("ALTER TABLE staff_events DROP COLUMN handled_at")
 
 
 def migrate(db: Database) -> None:
@@ -82,19 +66,6 @@ class Response:
     outbox_id: int
     option: str
     step_day: int | None
-
-
-@dataclass(frozen=True)
-class StaffEvent:
-    """Something staff must see: an escalation (with its tier) or a patient who blocked the bot."""
-
-    id: int
-    kind: str
-    patient_id: int | None
-    treatment_id: int | None
-    outbox_id: int | None
-    tier: str | None
-    reason: str | None
 
 
 def record_response(
@@ -137,64 +108,11 @@ def record_followup(db: Database, response_id: int, question: int, answer: str, 
     return cursor.rowcount == 1
 
 
-def record_staff_event(
-    db: Database,
-    kind: str,
-    dedupe_key: str,
-    now: datetime,
-    *,
-    patient_id: int | None = None,
-    treatment_id: int | None = None,
-    outbox_id: int | None = None,
-    tier: str | None = None,
-    reason: str | None = None,
-) -> bool:
-    """Record an event once per dedupe key; a later, more urgent tier for the same key raises it.
-    Return True when the event is new or became more urgent."""
-    cursor = db.conn.execute(
-        """
-        INSERT INTO staff_events (kind, dedupe_key, patient_id, treatment_id, outbox_id, tier, reason,
-                                  created_at, updated_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING
-        """,
-        (kind, dedupe_key, patient_id, treatment_id, outbox_id, tier, reason, iso(now), iso(now)),
-    )
-    if cursor.rowcount == 1 or tier is None:
-        return cursor.rowcount == 1
-    current = db.conn.execute("SELECT tier FROM staff_events WHERE dedupe_key = ?", (dedupe_key,)).fetchone()
-    old = current[0] if current else None
-    if old in set(Tier) and tier in set(Tier) and Tier(tier).rank >= Tier(old).rank:
-        return False
-    db.conn.execute(
-        "UPDATE staff_events SET tier = ?, reason = ?, updated_at = ? WHERE dedupe_key = ?",
-        (tier, reason, iso(now), dedupe_key),
-    )
-    return True
-
-
-def record_checkin_event(
-    db: Database, kind: str, dedupe_key: str, row: OutboxRow, now: datetime, tier: str | None, reason: str
-) -> bool:
-    """`record_staff_event` for a check-in row: its patient, treatment and outbox id go with the event."""
-    return record_staff_event(
-        db,
-        kind,
-        dedupe_key,
-        now,
-        patient_id=row.patient_id,
-        treatment_id=row.treatment_id,
-        outbox_id=row.id,
-        tier=tier,
-        reason=reason,
-    )
-
-
-def staff_events(db: Database, kind: str | None = None) -> list[StaffEvent]:
-    """Staff events, oldest first (optionally of one kind)."""
-    sql = "SELECT id, kind, patient_id, treatment_id, outbox_id, tier, reason FROM staff_events"
-    args: tuple[object, ...] = ()
-    if kind is not None:
-        sql += " WHERE kind = ?"
-        args = (kind,)
-    rows = db.conn.execute(sql + " ORDER BY id", args).fetchall()
-    return [StaffEvent(int(r[0]), str(r[1]), r[2], r[3], r[4], r[5], r[6]) for r in rows]
+def recent_answers(db: Database, patient_id: int, limit: int) -> list[tuple[int | None, str]]:
+    """The patient's latest check-in answers: (check-in day, option id), newest first."""
+    rows = db.conn.execute(
+        "SELECT step_day, option FROM checkin_responses WHERE patient_id = ?"
+        " ORDER BY answered_at DESC, id DESC LIMIT ?",
+        (patient_id, limit),
+    ).fetchall()
+    return [(r[0] if isinstance(r[0], int) else None, str(r[1])) for r in rows]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
+
+from bot.storage.patients import _add_column, _holds
 
 migrations = Migrations("aftercare.invites")
 
@@ -16,7 +19,7 @@ def m001_invites(db: Database) -> None:
     """Invites: one row per printed link; `patient_id` is set by the first account that opens it."""
     db.execute(
         """
-        CREATE TABLE invites (
+        CREATE TABLE IF NOT EXISTS invites (
             id INTEGER PRIMARY KEY,
             procedure TEXT NOT NULL,
             treated_on TEXT NOT NULL,
@@ -29,7 +32,14 @@ def m001_invites(db: Database) -> None:
         )
         """
     )
-    db.execute("CREATE INDEX invites_patient ON invites(patient_id)")
+    db.execute("CREATE INDEX IF NOT EXISTS invites_patient ON invites(patient_id)")
+
+
+@migrations()
+def m002_variant_and_holds(db: Database) -> None:
+    """What the provider chose at enrollment: the variant and any longer waits (holds)."""
+    _add_column(db, "invites", "variant", "TEXT")
+    _add_column(db, "invites", "holds", "TEXT")
 
 
 def migrate(db: Database) -> None:
@@ -49,6 +59,8 @@ class Invite:
     expires_at: str
     used_at: str | None
     patient_id: int | None
+    variant: str | None = None
+    holds: dict[str, int] = field(default_factory=dict)
 
 
 def create(
@@ -59,12 +71,23 @@ def create(
     name: str | None,
     now: str,
     expires_at: str,
+    variant: str | None = None,
+    holds: dict[str, int] | None = None,
 ) -> int:
     """Store a new invite; returns its id (the id is what the signed link carries)."""
     cursor = db.execute(
-        "INSERT INTO invites (procedure, treated_on, timezone, name, created_at, expires_at)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        (procedure, treated_on.isoformat(), timezone, name, now, expires_at),
+        "INSERT INTO invites (procedure, treated_on, timezone, name, created_at, expires_at, variant, holds)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            procedure,
+            treated_on.isoformat(),
+            timezone,
+            name,
+            now,
+            expires_at,
+            variant,
+            json.dumps(holds, sort_keys=True) if holds else None,
+        ),
     )
     return int(cursor.lastrowid or 0)
 
@@ -72,7 +95,7 @@ def create(
 def get(db: Database, invite_id: int) -> Invite | None:
     """The invite with this id, if it exists."""
     row = db.execute(
-        "SELECT id, procedure, treated_on, timezone, name, expires_at, used_at, patient_id"
+        "SELECT id, procedure, treated_on, timezone, name, expires_at, used_at, patient_id, variant, holds"
         " FROM invites WHERE id = ?",
         (invite_id,),
     ).fetchone()
@@ -87,6 +110,8 @@ def get(db: Database, invite_id: int) -> Invite | None:
         expires_at=str(row[5]),
         used_at=row[6],
         patient_id=row[7],
+        variant=row[8],
+        holds=_holds(row[9]),
     )
 
 
@@ -102,3 +127,19 @@ def claim(db: Database, invite_id: int, patient_id: int, now: str) -> bool:
 def purge_expired(db: Database, now: str) -> int:
     """Delete invites that expired unused (they may hold a name); returns how many."""
     return int(db.execute("DELETE FROM invites WHERE used_at IS NULL AND expires_at < ?", (now,)).rowcount)
+
+
+def used_by(db: Database, patient_id: int) -> bool:
+    """Whether the patient came in through a link (a second link is refused: see services.enrollment)."""
+    return (
+        db.execute("SELECT 1 FROM invites WHERE patient_id = ? LIMIT 1", (patient_id,)).fetchone() is not None
+    )
+
+
+def choose(db: Database, invite_id: int, procedure: str, variant: str | None) -> bool:
+    """Set the procedure (and variant) of an unused invite (staff /enroll, after the buttons)."""
+    cursor = db.execute(
+        "UPDATE invites SET procedure = ?, variant = ? WHERE id = ? AND used_at IS NULL",
+        (procedure, variant, invite_id),
+    )
+    return cursor.rowcount > 0

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
+
+from bot.storage import transaction
+from bot.storage.stamps import parse_iso, seconds
 
 migrations = Migrations("aftercare.patients")
 
@@ -16,7 +20,7 @@ def m001_patients(db: Database) -> None:
     """Patients (one per Telegram chat) and treatments (one per procedure date)."""
     db.execute(
         """
-        CREATE TABLE patients (
+        CREATE TABLE IF NOT EXISTS patients (
             id INTEGER PRIMARY KEY,
             chat_id INTEGER NOT NULL UNIQUE,
             user_id INTEGER,
@@ -30,7 +34,7 @@ def m001_patients(db: Database) -> None:
     )
     db.execute(
         """
-        CREATE TABLE treatments (
+        CREATE TABLE IF NOT EXISTS treatments (
             id INTEGER PRIMARY KEY,
             patient_id INTEGER NOT NULL REFERENCES patients(id) ON DELETE CASCADE,
             procedure TEXT NOT NULL,
@@ -39,7 +43,21 @@ def m001_patients(db: Database) -> None:
         )
         """
     )
-    db.execute("CREATE INDEX treatments_patient ON treatments(patient_id)")
+    db.execute("CREATE INDEX IF NOT EXISTS treatments_patient ON treatments(patient_id)")
+
+
+def _add_column(db: Database, table: str, column: str, definition: str) -> None:
+    """ALTER TABLE ... ADD COLUMN, unless it is there already (migrations are idempotent)."""
+    present = {row[1] for row in db.execute(f"PRAGMA table_info([{table}])").fetchall()}
+    if column not in present:
+        db.execute(f"ALTER TABLE [{table}] ADD COLUMN [{column}] {definition}")
+
+
+@migrations()
+def m002_variant_and_holds(db: Database) -> None:
+    """A treatment's variant (a medium peel, lip filler) and the provider's holds (JSON: entry id -> day)."""
+    _add_column(db, "treatments", "variant", "TEXT")
+    _add_column(db, "treatments", "holds", "TEXT")
 
 
 def migrate(db: Database) -> None:
@@ -62,17 +80,22 @@ class Patient:
 
 @dataclass(frozen=True)
 class Treatment:
-    """One treatment of a patient."""
+    """One treatment of a patient; `recorded_at` is when the clinic enrolled it (about when it ended)."""
 
     id: int
     patient_id: int
     procedure: str
     treated_on: date
+    variant: str | None = None
+    holds: dict[str, int] = field(default_factory=dict)
+    recorded_at: datetime | None = None
 
 
-def _patient(row: dict[str, object] | None) -> Patient | None:
-    if row is None:
-        return None
+def _row(cursor_row: tuple[object, ...], names: list[str]) -> dict[str, object]:
+    return dict(zip(names, cursor_row, strict=True))
+
+
+def _patient(row: dict[str, object]) -> Patient:
     return Patient(
         id=int(str(row["id"])),
         chat_id=int(str(row["chat_id"])),
@@ -84,34 +107,71 @@ def _patient(row: dict[str, object] | None) -> Patient | None:
     )
 
 
-def _one(db: Database, sql: str, params: tuple[object, ...]) -> dict[str, object] | None:
-    cursor = db.execute(sql, params)
-    row = cursor.fetchone()
-    if row is None:
-        return None
-    return dict(zip([c[0] for c in cursor.description], row, strict=True))
+def _holds(text: object) -> dict[str, int]:
+    if not isinstance(text, str) or not text:
+        return {}
+    try:
+        found = json.loads(text)
+    except ValueError:
+        return {}
+    return {str(k): int(v) for k, v in found.items() if isinstance(v, int)} if isinstance(found, dict) else {}
 
 
-def get_patient(db: Database, chat_id: int) -> Patient | None:
-    """The patient who talks to the bot in `chat_id`, if any."""
-    return _patient(_one(db, "SELECT * FROM patients WHERE chat_id = ?", (chat_id,)))
-
-
-def latest_treatment(db: Database, patient_id: int) -> Treatment | None:
-    """The patient's most recent treatment (by date, then by when it was recorded)."""
-    row = _one(
-        db,
-        "SELECT * FROM treatments WHERE patient_id = ? ORDER BY treated_on DESC, id DESC LIMIT 1",
-        (patient_id,),
-    )
-    if row is None:
-        return None
+def _treatment(row: dict[str, object]) -> Treatment:
+    created = row.get("created_at")
     return Treatment(
         id=int(str(row["id"])),
         patient_id=int(str(row["patient_id"])),
         procedure=str(row["procedure"]),
         treated_on=date.fromisoformat(str(row["treated_on"])),
+        variant=str(row["variant"]) if row.get("variant") is not None else None,
+        holds=_holds(row.get("holds")),
+        recorded_at=parse_iso(created) if isinstance(created, str) else None,
     )
+
+
+def _one(db: Database, sql: str, params: tuple[object, ...]) -> dict[str, object] | None:
+    cursor = db.execute(sql, params)
+    found = cursor.fetchone()
+    return None if found is None else _row(found, [c[0] for c in cursor.description])
+
+
+def _all(db: Database, sql: str, params: tuple[object, ...]) -> list[dict[str, object]]:
+    cursor = db.execute(sql, params)
+    names = [c[0] for c in cursor.description]
+    return [_row(r, names) for r in cursor.fetchall()]
+
+
+def get_patient(db: Database, chat_id: int) -> Patient | None:
+    """The patient who talks to the bot in `chat_id`, if any."""
+    row = _one(db, "SELECT * FROM patients WHERE chat_id = ?", (chat_id,))
+    return _patient(row) if row else None
+
+
+def get_patient_by_id(db: Database, patient_id: int) -> Patient | None:
+    """The patient with this number, if any."""
+    row = _one(db, "SELECT * FROM patients WHERE id = ?", (patient_id,))
+    return _patient(row) if row else None
+
+
+def treatments(db: Database, patient_id: int) -> list[Treatment]:
+    """The patient's treatments, most recent first (by date, then by when they were recorded)."""
+    rows = _all(
+        db, "SELECT * FROM treatments WHERE patient_id = ? ORDER BY treated_on DESC, id DESC", (patient_id,)
+    )
+    return [_treatment(r) for r in rows]
+
+
+def latest_treatment(db: Database, patient_id: int) -> Treatment | None:
+    """The patient's most recent treatment."""
+    found = treatments(db, patient_id)
+    return found[0] if found else None
+
+
+def get_treatment(db: Database, treatment_id: int) -> Treatment | None:
+    """One treatment."""
+    row = _one(db, "SELECT * FROM treatments WHERE id = ?", (treatment_id,))
+    return _treatment(row) if row else None
 
 
 def enroll(
@@ -122,10 +182,12 @@ def enroll(
     timezone: str,
     procedure: str,
     treated_on: date,
-    now: str,
+    now: datetime,
+    variant: str | None = None,
+    holds: dict[str, int] | None = None,
 ) -> tuple[Patient, Treatment]:
     """Create or update the patient of `chat_id` and record a treatment; returns both."""
-    with db.atomic():
+    with transaction(db):
         db.execute(
             """
             INSERT INTO patients (chat_id, user_id, name, timezone, created_at) VALUES (?, ?, ?, ?, ?)
@@ -135,23 +197,53 @@ def enroll(
                 timezone = excluded.timezone,
                 unreachable = 0
             """,
-            (chat_id, user_id, name, timezone, now),
+            (chat_id, user_id, name, timezone, seconds(now)),
         )
         patient = get_patient(db, chat_id)
         assert patient is not None
-        cursor = db.execute(
-            "INSERT INTO treatments (patient_id, procedure, treated_on, created_at) VALUES (?, ?, ?, ?)",
-            (patient.id, procedure, treated_on.isoformat(), now),
-        )
-        treatment = Treatment(int(cursor.lastrowid or 0), patient.id, procedure, treated_on)
+        treatment = add_treatment(db, patient.id, procedure, treated_on, now, variant, holds)
     return patient, treatment
 
 
-def set_flag(db: Database, chat_id: int, flag: str, value: bool) -> bool:
-    """Set `muted` or `unreachable` for the patient of `chat_id`; False when there is no such patient."""
-    if flag not in ("muted", "unreachable"):
-        raise ValueError(f"unknown flag {flag!r}")
-    cursor = db.execute(f"UPDATE patients SET {flag} = ? WHERE chat_id = ?", (int(value), chat_id))
+def add_treatment(
+    db: Database,
+    patient_id: int,
+    procedure: str,
+    treated_on: date,
+    now: datetime,
+    variant: str | None = None,
+    holds: dict[str, int] | None = None,
+) -> Treatment:
+    """Record one more treatment of an existing patient."""
+    cursor = db.execute(
+        "INSERT INTO treatments (patient_id, procedure, treated_on, created_at, variant, holds)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (
+            patient_id,
+            procedure,
+            treated_on.isoformat(),
+            seconds(now),
+            variant,
+            json.dumps(holds, sort_keys=True) if holds else None,
+        ),
+    )
+    return Treatment(
+        int(cursor.lastrowid or 0), patient_id, procedure, treated_on, variant, dict(holds or {}), now
+    )
+
+
+def set_muted(db: Database, chat_id: int, muted: bool) -> bool:
+    """Mute or unmute check-ins of the patient of `chat_id`; False when there is no such patient."""
+    cursor = db.execute("UPDATE patients SET muted = ? WHERE chat_id = ?", (int(muted), chat_id))
+    return cursor.rowcount > 0
+
+
+def set_unreachable(db: Database, patient_id: int, unreachable: bool) -> bool:
+    """Record that the patient blocked the bot (or came back); True when that changed something."""
+    cursor = db.execute(
+        "UPDATE patients SET unreachable = ? WHERE id = ? AND unreachable != ?",
+        (int(unreachable), patient_id, int(unreachable)),
+    )
     return cursor.rowcount > 0
 
 
@@ -169,19 +261,19 @@ def tables_naming_patients(db: Database) -> list[tuple[str, str]]:
 
 
 def forget(db: Database, chat_id: int) -> dict[str, int]:
-    """Delete the patient of `chat_id` and every row naming them; returns rows deleted per table."""
+    """Delete the patient of `chat_id`; every row naming them goes with them (ON DELETE CASCADE, so no other
+    module's table is written here). Returns the rows that went, per table."""
     patient = get_patient(db, chat_id)
     if patient is None:
         return {}
     counts: dict[str, int] = {}
-    with db.atomic():
+    with transaction(db):
         for table, column in tables_naming_patients(db):
             (n,) = db.execute(
                 f"SELECT COUNT(*) FROM [{table}] WHERE [{column}] = ?", (patient.id,)
             ).fetchone()
             if n:
                 counts[table] = counts.get(table, 0) + int(n)
-                db.execute(f"DELETE FROM [{table}] WHERE [{column}] = ?", (patient.id,))
         db.execute("DELETE FROM patients WHERE id = ?", (patient.id,))
         counts["patients"] = 1
     return counts

@@ -13,7 +13,7 @@ def m001_question_log(db: Database) -> None:
     """One row per question; `text` is NULL for answered questions."""
     db.execute(
         """
-        CREATE TABLE question_log (
+        CREATE TABLE IF NOT EXISTS question_log (
             id INTEGER PRIMARY KEY,
             patient_id INTEGER REFERENCES patients(id) ON DELETE CASCADE,
             asked_at TEXT NOT NULL,
@@ -26,8 +26,8 @@ def m001_question_log(db: Database) -> None:
         )
         """
     )
-    db.execute("CREATE INDEX question_log_patient ON question_log(patient_id)")
-    db.execute("CREATE INDEX question_log_asked ON question_log(asked_at)")
+    db.execute("CREATE INDEX IF NOT EXISTS question_log_patient ON question_log(patient_id)")
+    db.execute("CREATE INDEX IF NOT EXISTS question_log_asked ON question_log(asked_at)")
 
 
 def migrate(db: Database) -> None:

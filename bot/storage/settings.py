@@ -1,8 +1,6 @@
-"""Small key/value settings the bot keeps for itself (the generated link secret, the bot's username)."""
+"""Small key/value settings the bot keeps for itself (its username, the check-in settings it planned with)."""
 
 from __future__ import annotations
-
-import secrets
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
@@ -10,13 +8,14 @@ from sqlite_utils.migrations import Migrations
 migrations = Migrations("aftercare.settings")
 
 LINK_SECRET = "link_secret"
+"""Where versions before the secret file kept it (moved out on first use)."""
 BOT_USERNAME = "bot_username"
 
 
 @migrations()
 def m001_settings(db: Database) -> None:
     """A key/value table."""
-    db.execute("CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    db.execute("CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
 
 
 def migrate(db: Database) -> None:
@@ -39,12 +38,6 @@ def put(db: Database, key: str, value: str) -> None:
     )
 
 
-def link_secret(db: Database) -> str:
-    """The generated link secret: made once, on first use, and kept."""
-    db.execute(
-        "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING",
-        (LINK_SECRET, secrets.token_hex(32)),
-    )
-    value = get(db, LINK_SECRET)
-    assert value is not None
-    return value
+def delete(db: Database, key: str) -> None:
+    """Forget `key`."""
+    db.execute("DELETE FROM settings WHERE key = ?", (key,))

@@ -1,43 +1,51 @@
-"""The one place where the Telegram Application is built and run.
+"""The whole bot in one place: the Application, its routing table, its jobs, start and stop.
 
-Extension point: a feature module (e.g. check-ins) defines `register(application, ctx: BotContext) -> None`
-and is listed in `FEATURE_MODULES`. It is registered after the patient handlers and before the catch-all
-fallbacks, so its handlers in group 0 see everything the patient handlers do not take (callback data
-prefixes in use: see `render.OWN_PREFIXES`).
+Like python-telegram-bot's rules-bot `main()`: read `build` top to bottom to see every update the bot takes
+and the one service call each makes (in `bot.telegram.handlers`).
 """
 
 from __future__ import annotations
 
-import importlib
+import asyncio
+import contextlib
+import json
 import logging
-import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
-from telegram import Update
+from telegram import BotCommandScopeChat, Update
 from telegram.error import Forbidden, InvalidToken, NetworkError, TelegramError
-from telegram.ext import Application, ContextTypes, TypeHandler
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+from telegram.request import HTTPXRequest
 
 from bot.config import Config
 from bot.services import Services
-from bot.telegram.context import BotContext
-from bot.telegram.handlers import PatientHandlers
-from bot.telegram.messenger import TelegramMessenger
-from bot.telegram.render import Renderer
-from bot.telegram.updates import PerChatProcessor, claimer
+from bot.services.dispatch import Dispatcher
+from bot.services.inbox import Arrived
+from bot.services.knowledge import Reload
+from bot.services.wording import STAFF_COMMANDS
+from bot.telegram.handlers import PATIENT_COMMANDS, Handlers
+from bot.telegram.ratelimit import RateLimiter
+from bot.telegram.render import commands
+from bot.telegram.sender import TelegramSender
+from bot.telegram.updates import InboxBot, PerChatProcessor, raw
 
 log = logging.getLogger("aftercare")
 
-# ---------------------------------------------------------------------------------------------------------
-# FEATURE MODULES: each has `register(application, ctx)`. The check-in scheduler adds "bot.telegram.checkins".
-FEATURE_MODULES: tuple[str, ...] = ("bot.telegram.checkins", "bot.telegram.staff", "bot.telegram.knowledge")
-# ---------------------------------------------------------------------------------------------------------
-
-CTX_KEY = "aftercare"
-CLAIM_GROUP = -2  # the update-id claimer runs first; group -1 is free for features that must see updates
-# before the patient handlers (the staff handoff takes a patient's messages while a person answers them)
 MAX_CONCURRENT_UPDATES = 8
 # httpcore scans every pooled connection (with syscalls) on each request: a small pool is much faster than
 # PTB's default of 256 under load, and plenty for one bot's traffic.
@@ -45,6 +53,12 @@ CONNECTIONS = 8
 POOL_TIMEOUT = 10.0
 SWITCH_INTERVAL = 0.0005
 PURGE_EVERY = timedelta(days=1)
+RELOAD_EVERY = 5.0
+STOP_GRACE = 2.0
+"""Seconds the sender may go on at a stop, for replies already queued (the rest go out at the next start)."""
+
+App = Application[Any, Any, Any, Any, Any, Any]
+ErrorHandler = Callable[[object, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
 
 def file_url(api_url: str) -> str:
@@ -52,109 +66,157 @@ def file_url(api_url: str) -> str:
     return api_url[: -len("/bot")] + "/file/bot" if api_url.endswith("/bot") else api_url
 
 
-def context_of(application: Application) -> BotContext:  # type: ignore[type-arg]
-    """The BotContext of a built Application."""
-    ctx = application.bot_data[CTX_KEY]
-    assert isinstance(ctx, BotContext)
-    return ctx
+@dataclass
+class Bot:
+    """A built bot: the Application, the services, and the sender of the outbox."""
+
+    application: App
+    services: Services
+    dispatcher: Dispatcher
+    config: Config
+    reloading: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _serving: asyncio.Task[None] | None = field(default=None, init=False)
+
+    async def started(self, application: App | None = None) -> None:
+        """After the Application initialised (PTB's post_init): menus, the bot's username, updates a crash
+        left unhandled, the retention purge, and the sender."""
+        app, services = self.application, self.services
+        await app.bot.set_my_commands(commands(services.wording.commands()))
+        if self.config.staff_chat_id is not None:
+            menu = commands(services.wording.commands(STAFF_COMMANDS, staff=True))
+            try:
+                await app.bot.set_my_commands(menu, scope=BotCommandScopeChat(self.config.staff_chat_id))
+            except TelegramError as exc:
+                log.warning("could not set the staff chat's command menu: %s", type(exc).__name__)
+        await services.enrollment.remember_bot_username(app.bot.username)
+        for item in await services.inbox.waiting():
+            await app.update_queue.put(Update.de_json(json.loads(item.raw), app.bot))
+        await services.deps.store.run(services.privacy.purge)
+        await services.deps.store.run(services.checkins.replan_if_settings_changed)
+        self._serving = asyncio.get_running_loop().create_task(self.dispatcher.serve(), name="outbox")
+        log.info(
+            "aftercare bot @%s ready: %d procedure(s), knowledge %s, database %s",
+            app.bot.username,
+            len(services.deps.engine.procedures),
+            services.deps.knowledge.folder,
+            self.config.db_path,
+        )
+
+    async def stopped(self, application: App | None = None) -> None:
+        """After the Application stopped (PTB's post_stop): the sender finishes briefly, then stops."""
+        serving = self._serving
+        if serving is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.dispatcher.drain(), STOP_GRACE)
+        self.dispatcher.stop()
+        if serving is not None:
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(serving, STOP_GRACE)
+        log.info("aftercare bot stopped")
+
+    async def reload(self, force: bool = False) -> Reload | None:
+        """Reload the knowledge base if it changed (always with `force`); staff hear of a refused edit."""
+        async with self.reloading:
+            result = await asyncio.to_thread(self.services.deps.knowledge.reload, force)
+        if result is not None and not result.loaded:
+            outcome = await self.services.staff.knowledge_refused(list(result.problems))
+            if outcome.messages:
+                self.dispatcher.wake()
+        return result
 
 
-def build_application(
-    config: Config, services: Services, *, features: Sequence[str] = FEATURE_MODULES
-) -> Application:  # type: ignore[type-arg]
-    """The Application with every handler, feature module, fallback and the error handler registered."""
+def build(config: Config, services: Services, limiter: RateLimiter | None = None) -> Bot:
+    """The bot: Application, routing table, jobs. Every handler makes one service call."""
+
+    async def into_inbox(found: Sequence[Update]) -> None:
+        chats = [u.effective_chat for u in found]
+        await services.inbox.receive(
+            [Arrived(u.update_id, c.id if c else None, raw(u)) for u, c in zip(found, chats, strict=True)]
+        )
+
+    bot = InboxBot(
+        config.token,
+        base_url=config.api_url,
+        base_file_url=file_url(config.api_url),
+        request=HTTPXRequest(connection_pool_size=CONNECTIONS, pool_timeout=POOL_TIMEOUT),
+        get_updates_request=HTTPXRequest(),
+        on_received=into_inbox,
+    )
     application = (
-        Application.builder()
-        .token(config.token)
-        .base_url(config.api_url)
-        .base_file_url(file_url(config.api_url))
-        .concurrent_updates(PerChatProcessor(MAX_CONCURRENT_UPDATES))
-        .connection_pool_size(CONNECTIONS)
-        .pool_timeout(POOL_TIMEOUT)
-        .post_init(on_startup)
-        .build()
+        ApplicationBuilder().bot(bot).concurrent_updates(PerChatProcessor(MAX_CONCURRENT_UPDATES)).build()
     )
-    renderer = Renderer(
-        services.deps.engine.kb,
-        config.clinic,
-        services.deps.settings.question_retention_days,
-        config.clinic_hours.text,
-        services.deps.settings.patient_retention_days,
-    )
-    messenger = TelegramMessenger(application.bot, on_blocked=services.privacy.mark_unreachable)
-    ctx = BotContext(config, services, renderer, messenger, commands=renderer.commands())
-    application.bot_data[CTX_KEY] = ctx
+    dispatcher = services.dispatcher(TelegramSender(application.bot, limiter or RateLimiter()))
+    built = Bot(application, services, dispatcher, config)
+    h = Handlers(services, dispatcher)
 
-    application.add_handler(TypeHandler(Update, claimer(services.privacy)), group=CLAIM_GROUP)
-    patient = PatientHandlers(ctx)
-    patient.register(application)
-    for name in features:
-        importlib.import_module(name).register(application, ctx)
-    patient.register_fallbacks(application)
-    application.add_error_handler(on_error)
+    private = filters.ChatType.PRIVATE
+    staff = filters.User(user_id=config.staff_ids, allow_empty=False)
+    staff_chat = filters.Chat(chat_id=config.staff_chat_id) if config.staff_chat_id is not None else None
+    staff_places = (private | staff_chat) if staff_chat is not None else private
+    staff_commands = [c for c in STAFF_COMMANDS if c != "done"]
+
+    # -- the routing table: in each group the first match wins ------------------------------------------
+    application.add_handlers(
+        [
+            CommandHandler("start", h.start, filters=private),
+            CommandHandler(PATIENT_COMMANDS, h.command, filters=private),
+            CommandHandler(("mute", "unmute"), h.mute, filters=private),
+            CommandHandler("forget", h.forget, filters=private),
+            CommandHandler("human", h.human, filters=private),
+            CommandHandler("done", h.done, filters=private),
+            CommandHandler(staff_commands, h.staff_command, filters=staff & staff_places),
+            MessageHandler(private & filters.UpdateType.MESSAGE, h.message),
+            MessageHandler(private & filters.UpdateType.EDITED, h.edited),
+            CallbackQueryHandler(h.press),
+            ChatMemberHandler(h.member, ChatMemberHandler.MY_CHAT_MEMBER),
+        ]
+    )
+    if staff_chat is not None:
+        application.add_handlers(
+            [
+                CommandHandler("done", h.staff_done, filters=staff_chat & staff),
+                MessageHandler(staff_chat & staff & filters.REPLY & ~filters.COMMAND, h.staff_reply),
+            ]
+        )
+    application.add_handler(TypeHandler(Update, h.settle), group=1)  # an update nobody took is settled
+    application.add_error_handler(error_handler(built))
+
+    # -- jobs ------------------------------------------------------------------------------------------------
     if application.job_queue is not None:
-        application.job_queue.run_repeating(purge_job, interval=PURGE_EVERY, first=PURGE_EVERY)
-    return application
+
+        async def reload(context: ContextTypes.DEFAULT_TYPE) -> None:
+            await built.reload()
+
+        async def purge(context: ContextTypes.DEFAULT_TYPE) -> None:
+            done = await services.deps.store.run(services.privacy.purge)
+            log.info("retention purge: %s", ", ".join(f"{k}={v}" for k, v in done.items()))
+
+        application.job_queue.run_repeating(reload, interval=RELOAD_EVERY, first=RELOAD_EVERY, name="reload")
+        application.job_queue.run_repeating(purge, interval=PURGE_EVERY, first=PURGE_EVERY, name="purge")
+    return built
 
 
-async def on_startup(application: Application) -> None:  # type: ignore[type-arg]
-    """Register the command menu, remember the bot's username, say that the bot is ready."""
-    ctx = context_of(application)
-    await application.bot.set_my_commands(ctx.commands)
-    username = application.bot.username
-    await ctx.services.enrollment.remember_bot_username(username)
-    log.info(
-        "aftercare bot @%s ready: %d procedure(s), database %s",
-        username,
-        len(ctx.engine.procedures),
-        ctx.config.db_path,
-    )
+def error_handler(built: Bot) -> ErrorHandler:
+    """Log a failure without the patient's words or the token, and queue the polite fallback for them."""
 
+    async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        error = context.error
+        update_id = update.update_id if isinstance(update, Update) else None
+        if isinstance(error, Forbidden):
+            log.warning("update %s: Telegram refused a message (Forbidden)", update_id)
+        elif update is None:
+            log.warning("problem while polling: %s", type(error).__name__)
+            return
+        else:
+            log.error("error while handling update %s: %s", update_id, type(error).__name__, exc_info=error)
+        chat = update.effective_chat if isinstance(update, Update) else None
+        if chat is None or chat.type != "private":
+            return
+        outcome = await built.services.conversation.fallback(chat.id)
+        if outcome.messages:
+            built.dispatcher.wake()
 
-async def purge_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Daily retention purge (question texts, expired invites, old update ids)."""
-    ctx = context_of(context.application)
-    done = await ctx.store.run(ctx.services.privacy.purge)
-    log.info("retention purge: %s", ", ".join(f"{k}={v}" for k, v in done.items()))
-
-
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log the failure (no message text, no token) and give the patient the polite fallback."""
-    error = context.error
-    if update is None and isinstance(error, NetworkError):
-        log.warning("network problem while polling: %s", type(error).__name__)
-        return
-    update_id = update.update_id if isinstance(update, Update) else None
-    ctx = context_of(context.application)
-    chat = update.effective_chat if isinstance(update, Update) else None
-    # A 403 may come from any chat the handler wrote to (the staff group, say), not only the patient's: it
-    # marks nobody unreachable here. Only a send to a known chat does (the fallback below, the messenger).
-    if isinstance(error, Forbidden):
-        log.warning("update %s: Telegram refused a message (Forbidden)", update_id)
-    else:
-        log.error("error while handling update %s: %s", update_id, type(error).__name__, exc_info=error)
-    if chat is None or chat.type != "private":
-        return
-    try:
-        await context.bot.send_message(chat.id, ctx.renderer.fallback())
-    except Forbidden:
-        log.warning("update %s: the patient blocked the bot; marked unreachable", update_id)
-        await ctx.services.privacy.mark_unreachable(chat.id)
-    except TelegramError:
-        log.warning("could not send the fallback reply either")
-
-
-class _NoTracebackForNetwork(logging.Filter):
-    """A refused token or an unreachable Bot API is the operator's to fix, not a bug: PTB's log line about
-    it stays, its 50-line traceback goes (the error is reported once, in one line, by `run`)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info and isinstance(record.exc_info[1], InvalidToken | NetworkError):
-            record.exc_info, record.exc_text = None, None
-        return True
-
-
-PTB_LOGGERS = ("telegram.ext", "telegram.ext.Application", "telegram.ext.Updater", "telegram.Bot")
+    return on_error
 
 
 class StartFailed(Exception):
@@ -165,20 +227,48 @@ class StartFailed(Exception):
         self.exit_code = exit_code
 
 
+async def serve(built: Bot, stop: asyncio.Event, poll_timeout: float = 10.0) -> None:
+    """Run the bot until `stop` is set: initialise, recover, poll, then stop cleanly (queued updates are
+    handled, the sender gets a short grace). `kill -HUP` reloads the knowledge base at once, from the first
+    moment (the handler is in place before anything else happens)."""
+    app = built.application
+    loop = asyncio.get_running_loop()
+    with contextlib.suppress(NotImplementedError, RuntimeError):
+        loop.add_signal_handler(signal.SIGHUP, lambda: loop.create_task(built.reload(force=True)))
+    try:
+        async with app:
+            await built.started()
+            assert app.updater is not None
+            await app.updater.start_polling(allowed_updates=Update.ALL_TYPES, timeout=int(poll_timeout))
+            await app.start()
+            try:
+                await stop.wait()
+            finally:
+                await app.updater.stop()
+                await app.stop()
+                await built.stopped()
+    finally:
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.remove_signal_handler(signal.SIGHUP)
+
+
 def run(config: Config, services: Services) -> None:
-    """Long polling until SIGINT/SIGTERM; returns after a clean stop, StartFailed when it cannot start."""
+    """Long polling until SIGINT or SIGTERM; returns after a clean stop, StartFailed when it cannot start."""
     # The database thread hands results back to the event loop: a short switch interval keeps that quick
     # when the loop is busy (Python's default is 5 ms per hand-over).
     sys.setswitchinterval(SWITCH_INTERVAL)
-    os.environ.setdefault("PTB_TIMEDELTA", "true")  # durations as timedelta, without deprecation warnings
-    application = build_application(config, services)
-    quiet = _NoTracebackForNetwork()
-    for name in PTB_LOGGERS:
-        logging.getLogger(name).addFilter(quiet)
+    asyncio.run(_run(config, services))
+
+
+async def _run(config: Config, services: Services) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    built = build(config, services)
     try:
-        application.run_polling(
-            allowed_updates=Update.ALL_TYPES, stop_signals=(signal.SIGINT, signal.SIGTERM)
-        )
+        await serve(built, stop)
     except InvalidToken:  # its message contains the token: never shown
         raise StartFailed("Telegram refused the bot token (check TELEGRAM_BOT_TOKEN)", 2) from None
     except NetworkError as exc:  # TimedOut included; polling itself retries, so this is start-up
@@ -187,4 +277,3 @@ def run(config: Config, services: Services) -> None:
             "and AFTERCARE_API_URL",
             1,
         ) from None
-    log.info("aftercare bot stopped")

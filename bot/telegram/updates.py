@@ -1,27 +1,42 @@
-"""Update plumbing: answer each update at most once (even across restarts), one at a time per chat."""
+"""Update plumbing: every update is written to the inbox before Telegram is told it arrived (so a crash
+cannot lose it), and the updates of one chat are handled strictly in order."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+import json
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from telegram import Update
-from telegram.ext import ApplicationHandlerStop, BaseUpdateProcessor, ContextTypes
-
-from bot.services.privacy import Privacy
+from telegram.ext import BaseUpdateProcessor, ExtBot
 
 MAX_WAITING = 4096  # updates taken from Telegram but not handled yet (PTB's limit), beyond the running ones
 
+OnReceived = Callable[[Sequence[Update]], Awaitable[None]]
 
-def claimer(privacy: Privacy) -> Any:
-    """A group -1 handler that records the update id first and stops updates already handled."""
 
-    async def claim(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        if not await privacy.claim_update(update.update_id):
-            raise ApplicationHandlerStop
+class InboxBot(ExtBot[Any]):
+    """The Application's bot, which hands every batch of updates to `on_received` (the inbox) before
+    returning it: PTB confirms a batch to Telegram when it asks for the next one, by then it is stored."""
 
-    return claim
+    __slots__ = ("_on_received",)
+
+    def __init__(self, *args: Any, on_received: OnReceived, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._on_received = on_received
+
+    async def get_updates(self, *args: Any, **kwargs: Any) -> tuple[Update, ...]:
+        """getUpdates, with the updates stored first."""
+        found = await super().get_updates(*args, **kwargs)
+        if found:
+            await self._on_received(found)
+        return found
+
+
+def raw(update: Update) -> str:
+    """An update as Telegram sent it (to be read again after a restart)."""
+    return json.dumps(update.to_dict(), ensure_ascii=False)
 
 
 class PerChatProcessor(BaseUpdateProcessor):

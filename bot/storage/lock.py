@@ -7,6 +7,8 @@ import os
 from pathlib import Path
 from typing import IO
 
+OWNER_ONLY = 0o600
+
 
 class AlreadyRunning(Exception):
     """Another process holds the lock."""
@@ -21,7 +23,8 @@ class InstanceLock:
 
     def acquire(self) -> None:
         """Take the lock or raise AlreadyRunning (with the holder's pid when known)."""
-        handle = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - kept open while locked
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, OWNER_ONLY)
+        handle = os.fdopen(fd, "a+", encoding="utf-8")
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:

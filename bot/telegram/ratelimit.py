@@ -57,7 +57,7 @@ class RateLimiter:
         """The clock value before which nothing is sent."""
         return self._paused_until
 
-    async def acquire(self, chat_id: Hashable) -> float:
+    async def acquire(self, chat_id: Hashable, priority: int = 0) -> float:
         """Wait for a free slot for `chat_id`; return the clock value the send is recorded at."""
         # Stage 1, per chat and without the shared lock: queue behind this chat's previous sends.
         now = self.clock()

@@ -1,4 +1,5 @@
-"""The staff side's pure parts: opening hours, staff configuration, grouping of similar questions."""
+"""Opening hours (out of them a warning-sign reply says the clinic is closed) and grouping of similar
+unanswered questions for /unanswered and `kb suggest`."""
 
 from __future__ import annotations
 
@@ -41,26 +42,6 @@ def test_day_ranges_wrap_and_midnight_closes() -> None:
 def test_unreadable_hours_are_a_config_error(bad: str) -> None:
     with pytest.raises(ConfigError, match="AFTERCARE_CLINIC_HOURS"):
         load_config({"AFTERCARE_CLINIC_HOURS": bad}, require_token=False)
-
-
-def test_staff_settings_from_the_environment() -> None:
-    config = load_config(
-        {
-            "AFTERCARE_STAFF_CHAT_ID": "-1001234",
-            "AFTERCARE_STAFF_IDS": "111, 222 333",
-            "AFTERCARE_TIMEZONE": "Europe/Paris",
-            "AFTERCARE_ALERT_REPEAT_MINUTES": "20",
-        },
-        require_token=False,
-    )
-    assert config.staff_chat_id == -1001234 and config.staff_ids == frozenset({111, 222, 333})
-    assert config.alert_repeat_minutes == 20
-    assert (
-        config.clinic_hours.timezone == "Europe/Paris" and config.clinic_hours.text == "Mon-Fri 09:00-18:00"
-    )
-    assert load_config({}, require_token=False).staff_ids == frozenset()  # default: nobody
-    with pytest.raises(ConfigError, match="numeric"):
-        load_config({"AFTERCARE_STAFF_IDS": "@drsmith"}, require_token=False)
 
 
 def test_similar_questions_group_and_different_subjects_do_not() -> None:

@@ -78,12 +78,14 @@ def parse_items(data: Any) -> list[dict[str, Any]]:
     return data
 
 
-def evaluate(engine: Engine, procedure: str, items: list[dict[str, Any]]) -> tuple[Report, list[Answer]]:
-    """Answer every item and count what went right and wrong."""
+def evaluate(
+    engine: Engine, procedure: str, items: list[dict[str, Any]], variant: str | None = None
+) -> tuple[Report, list[Answer]]:
+    """Answer every item (for the procedure's `variant`) and count what went right and wrong."""
     report = Report()
     answers = []
     for item in items:
-        answer = engine.answer(item["q"], procedure, day=item.get("day"))
+        answer = engine.answer(item["q"], procedure, day=item.get("day"), variant=variant)
         answers.append(answer)
         report.items += 1
         _score_topic(report, item, answer)
