@@ -11,6 +11,14 @@ REQUIRED_MESSAGES: tuple[str, ...] = (
     "clinic.name",
     "clinic.phone",
     "clinic.emergency_number",
+    "clinic.crisis_line",
+    # crisis
+    "crisis.reply",
+    # the normal course, day by day
+    "course.on_day",
+    "course.by_day",
+    "course.days_one",
+    "course.days_range",
     # restriction
     "restriction.not_yet",
     "restriction.from_today",

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+from bot.core.language import Language
+
 
 class Kind(StrEnum):
     """What kind of knowledge an entry holds."""
@@ -19,8 +21,13 @@ class Kind(StrEnum):
 
 
 class Tier(StrEnum):
-    """Urgency of a warning sign, from most to least urgent."""
+    """Urgency of a warning sign, from most to least urgent.
 
+    `CRISIS` is for thoughts of suicide or self-harm and overdoses: it comes before every procedure's signs,
+    is read from the language file, and its reply gives the crisis line first.
+    """
+
+    CRISIS = "crisis"
     EMERGENCY = "emergency"
     SAME_DAY = "same_day"
     ROUTINE = "routine"
@@ -33,7 +40,7 @@ class Tier(StrEnum):
     @property
     def is_red_flag(self) -> bool:
         """True for tiers that must reach a person today."""
-        return self in (Tier.EMERGENCY, Tier.SAME_DAY)
+        return self in (Tier.CRISIS, Tier.EMERGENCY, Tier.SAME_DAY)
 
 
 @dataclass(frozen=True)
@@ -196,6 +203,9 @@ class Procedure:
     variant: str | None = None
     """The variant these days and texts are for (None for a procedure without variants)."""
     course: tuple[CourseLine, ...] = ()
+    hand_overs: frozenset[str] = frozenset()
+    """Entries that hand the patient over to the clinic's team (topics of kind `other`, e.g. questions about
+    price or booking): the front end offers a person with them."""
 
     def entry(self, entry_id: str) -> Entry | None:
         """The entry with this id, if any."""
@@ -234,6 +244,8 @@ class KnowledgeBase:
     procedures: dict[str, Procedure]
     messages: dict[str, object]
     variants: dict[tuple[str, str], Procedure] = field(default_factory=dict)
+    language: Language = field(default_factory=Language)
+    """How patients' messages are read (`language.yaml`)."""
 
     def procedure(self, procedure_id: str, variant: str | None = None) -> Procedure:
         """The procedure's days and texts for `variant` (its default variant when None or unknown);

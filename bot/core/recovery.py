@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from bot.core.model import Entry, KnowledgeBase, Procedure, RestrictionRule
-from bot.core.text import fill, normalize, stem
+from bot.core.text import fill
 
 
 @dataclass(frozen=True)
@@ -33,22 +32,6 @@ class Milestone:
 def recovery_day(treated_on: date, today: date) -> int:
     """Days since treatment; day 0 is the treatment day (negative for a future date)."""
     return (today - treated_on).days
-
-
-def pick_rule(entry: Entry, question: str | Sequence[str]) -> RestrictionRule | None:
-    """The restriction rule a question is about: a specific product's rule when named, else the main rule."""
-    if entry.restriction is None:
-        return None
-    words = [stem(w) for w in normalize(question).split()] if isinstance(question, str) else list(question)
-    best: tuple[int, RestrictionRule] | None = None
-    for rule in entry.restriction.rules:
-        for keyword in rule.keywords:
-            phrase = [stem(w) for w in normalize(keyword).split()]
-            size = len(phrase)
-            found = any(words[i : i + size] == phrase for i in range(len(words) - size + 1))
-            if found and (best is None or size > best[0]):
-                best = (size, rule)
-    return best[1] if best else entry.restriction.main
 
 
 def when_text(kb: KnowledgeBase, from_day: int, treated_on: date | None) -> str:

@@ -188,3 +188,79 @@ class MessagesFileModel(BaseModel):
     calendar: CalendarModel
     matching: MatchingMessagesModel
     errors: dict[str, Text]
+
+
+# ----------------------------------------------------------------------------------------- language.yaml
+
+Word = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^\S+$")]
+CueText = Annotated[str, StringConstraints(min_length=1, max_length=120)]
+
+
+class WordsModel(_Strict):
+    stopwords: list[Word] = []
+    frame: list[Word] = []
+    negations: list[Word] = Field(min_length=1)
+    contractions: dict[Word, CueText] = {}
+
+
+class SuffixModel(_Strict):
+    suffix: Word
+    replace: Annotated[str, StringConstraints(max_length=10)] = ""
+    min_length: int = Field(ge=2, le=30)
+
+
+class StemmingModel(_Strict):
+    suffixes: list[SuffixModel] = []
+    plural_exceptions: list[Word] = []
+    keep_double: list[Annotated[str, StringConstraints(min_length=1, max_length=1)]] = []
+    drop_final: list[Annotated[str, StringConstraints(min_length=1, max_length=1)]] = []
+    keep: list[Word] = []
+    plurals: list[Word] = []
+
+
+class QuestionsModel(_Strict):
+    leading: list[Word] = []
+    anywhere: list[Word] = []
+    pairs: list[CueText] = []
+    statement_starts: list[Word] = []
+    joiners: list[Word] = []
+    restriction: list[CueText] = []
+    symptom: list[CueText] = []
+    tomorrow: list[Word] = []
+
+
+class TimingModel(_Strict):
+    preparation_topic: Id | None = None
+    before: list[CueText] = []
+    not_before: list[CueText] = []
+
+
+class CourseCuesModel(_Strict):
+    cues: list[CueText] = []
+
+
+class ScreeningModel(_Strict):
+    clause_breaks: list[Word] = []
+    coordinators: list[Word] = []
+    list_fillers: list[Word] = []
+    asks_about: list[CueText] = []
+    reports: list[CueText] = []
+    never_reports: list[CueText] = []
+    mild: list[CueText] = []
+
+
+class CrisisModel(_Strict):
+    phrases: list[CueText] = Field(min_length=1)
+    exclusions: list[CueText] = []
+
+
+class LanguageFileModel(_Strict):
+    """`language.yaml`: how patients' messages are read."""
+
+    words: WordsModel
+    stemming: StemmingModel = StemmingModel()
+    questions: QuestionsModel = QuestionsModel()
+    timing: TimingModel = TimingModel()
+    course: CourseCuesModel = CourseCuesModel()
+    screening: ScreeningModel = ScreeningModel()
+    crisis: CrisisModel
