@@ -273,13 +273,15 @@ class Engine:
         match: Match,
         note: str | None,
     ) -> Answer | None:
-        """A question about the time before the treatment: the preparation answer first, then what the
-        question names ("ibuprofen"), and never an after-care verdict."""
+        """A question about the time before the treatment gets the preparation answer, and never an after-care
+        verdict. When what it names ("can I shave before?") has an answer that speaks about the time before
+        itself, that answer leads."""
         preparation = self.kb.language.preparation_topic
+        matcher = self.matchers[procedure.id]
         if preparation is None or procedure.entry(preparation) is None:
             return None
-        subject = self.matchers[procedure.id].subject(question, exclude=preparation)
-        topics = (subject, preparation) if subject else (preparation,)
+        subject = matcher.subject(question, exclude=preparation)
+        topics = (subject, preparation) if subject in matcher.speaks_before else (preparation,)
         return self._reply(
             question,
             procedure,
@@ -287,7 +289,7 @@ class Engine:
             treated_on,
             topic=topics[0],
             topics=topics,
-            answer_ids=(preparation, *topics[:-1]),
+            answer_ids=topics,
             confidence=max(match.confidence, self.matchers[procedure.id].threshold),
             note=note,
             with_verdicts=False,

@@ -34,6 +34,8 @@ class Language:
     anywhere: frozenset[str] = frozenset()
     pairs: tuple[str, ...] = ()
     statement_starts: frozenset[str] = frozenset()
+    refers_back: frozenset[str] = frozenset()
+    procedure_pronouns: frozenset[str] = frozenset()
     joiners: tuple[str, ...] = ()
     restriction: tuple[str, ...] = ()
     symptom: tuple[str, ...] = ()

@@ -251,6 +251,7 @@ def language_from_model(model: LanguageFileModel) -> Language:
         keep_double=frozenset(s.keep_double),
         drop_final=frozenset(s.drop_final),
         keep=frozenset(s.keep),
+        shortest=s.shortest,
     )
     return Language(
         stopwords=frozenset(model.words.stopwords),
@@ -263,6 +264,8 @@ def language_from_model(model: LanguageFileModel) -> Language:
         anywhere=frozenset(q.anywhere),
         pairs=tuple(q.pairs),
         statement_starts=frozenset(q.statement_starts),
+        refers_back=frozenset(q.refers_back),
+        procedure_pronouns=frozenset(q.procedure_pronouns),
         joiners=tuple(q.joiners),
         restriction=tuple(q.restriction),
         symptom=tuple(q.symptom),

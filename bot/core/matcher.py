@@ -40,6 +40,7 @@ PROCEDURE_TOKEN = "\x00procedure"
 """Every name of the procedure ("derma pen", "micro needling") becomes this one token."""
 
 _TORN_RATIO = 0.6
+_TORN_COVERAGE = 0.2
 _KIND_PRIOR = 1.3
 _KEYWORD_WEIGHT = 2.0
 _EXAMPLE_WEIGHT = 2.0
@@ -47,6 +48,9 @@ _MIN_SUGGESTION_SCORE = 0.6
 _CANDIDATES = 12
 """How many entries, besides those with a keyword in the question, have their examples compared."""
 _CORRECTIONS_LIMIT = 10_000
+_REFER_BACK_SHARE = 0.3
+"""How much of a described story ("my cheeks went dark ... is this permanent?") the answer to a question
+that refers back to it must explain."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,8 @@ class Scored:
     similarity: float
     first_position: int
     coverage: float = 1.0
+    phrases: frozenset[Phrase] = frozenset()
+    """The keyword phrases of this entry found in the text."""
 
 
 @dataclass(frozen=True)
@@ -113,6 +119,7 @@ class Matcher:
         self.conversational = {e.id for e in procedure.entries if e.kind is Kind.CONVERSATION}
         self.kinds = {e.id: e.kind for e in procedure.entries}
         self._index_of = {entry_id: i for i, entry_id in enumerate(self.entry_ids)}
+        self._corrections: dict[str, str] = {}
         self._negations = language.negations
         # Stopwords are compared as stems too: "does" is "doe" once stemmed.
         self._stopwords = language.stopwords | self.reader.word_stems(language.stopwords)
@@ -121,7 +128,6 @@ class Matcher:
         self._build_grammar(language)
         self._build_phrases(procedure)
         self._build_examples(procedure)
-        self._corrections: dict[str, str] = {}
 
     # ----------------------------------------------------------------------------------------------- index
 
@@ -131,6 +137,7 @@ class Matcher:
         self._anywhere = language.anywhere
         self._pairs = frozenset(tuple(p.split()) for p in (language.normalize(x) for x in language.pairs))
         self._statement_starts = language.statement_starts
+        self._refer_back = language.refers_back
         joiners = "|".join(re.escape(j) for j in sorted(language.joiners, key=len, reverse=True))
         self._segment_split = re.compile(
             r"[?!.;\n,]+" + (rf"|\b(?:{joiners})\b" if joiners else "") + "|&", re.IGNORECASE
@@ -141,6 +148,25 @@ class Matcher:
         self._before = self._canonical_phrases(reader.phrases(language.before))
         self._not_before = self._canonical_phrases(reader.phrases(language.not_before))
         self._course = self._canonical_phrases(reader.phrases(language.course))
+        # The entries whose own answer speaks about the time before the treatment ("shave the day before
+        # your appointment"): for a question about the time before, they lead.
+        self.speaks_before = frozenset(
+            e.id
+            for e in self.procedure.entries
+            if find_phrase(self._plain_stems(e.answer), self._before) >= 0
+        )
+        # The entries that answer general questions about the days after: those with such an example.
+        counts = {
+            entry.id: sum(1 for x in entry.examples if find_phrase(self._plain_stems(x), self._course) >= 0)
+            for entry in self.procedure.entries
+        }
+        self._course_entries = tuple(
+            sorted((e for e, n in counts.items() if n), key=lambda e: (-counts[e], self.entry_ids.index(e)))
+        )
+
+    def _plain_stems(self, text: str) -> list[str]:
+        """The stems of the knowledge base's own text (no typo correction)."""
+        return self._canonical(list(self.reader.stems(text)))
 
     def _canonical_phrases(self, phrases: Iterable[Phrase]) -> tuple[Phrase, ...]:
         return tuple(dict.fromkeys(tuple(self._canonical(list(p))) for p in phrases if p))
@@ -181,17 +207,19 @@ class Matcher:
 
     def _build_phrases(self, procedure: Procedure) -> None:
         owners: dict[Phrase, set[str]] = defaultdict(set)
+        pronouns = self.language.procedure_pronouns
         for entry in procedure.entries:
             for keyword in (*entry.keywords, *self._rule_keywords(entry)):
                 stems = tuple(self._canonical(list(self.reader.stems(keyword))))
                 if stems:
                     owners[stems].add(entry.id)
+                if len(stems) > 1 and not pronouns.isdisjoint(stems):
+                    # "does it work" is also asked as "does the treatment work".
+                    named = tuple(PROCEDURE_TOKEN if s in pronouns else s for s in stems)
+                    owners[named].add(entry.id)
         self._phrase_owners = {phrase: frozenset(ids) for phrase, ids in owners.items()}
         # "before the treatment" says more than "before": phrases naming the procedure weigh more.
-        self._phrase_weight = {
-            phrase: (1.0 + 0.6 * (len(phrase) - 1)) * (1.5 if PROCEDURE_TOKEN in phrase else 1.0)
-            for phrase in owners
-        }
+        self._phrase_weight = {phrase: self._weight(phrase) for phrase in owners}
         self._max_phrase = max((len(p) for p in owners), default=1)
         # By the rule's position: a variant or a provider's hold changes the rule's day, not its keywords.
         self._rule_phrases: dict[str, tuple[tuple[Phrase, int], ...]] = {}
@@ -203,6 +231,15 @@ class Matcher:
                 for number, rule in enumerate(entry.restriction.rules)
                 for k in rule.keywords
             )
+
+    def _weight(self, phrase: Phrase) -> float:
+        """A keyword's weight: longer phrases say more, but only through the words that name something;
+        "how many times" is a way of asking, not a subject. Naming the procedure ("before the treatment")
+        adds weight."""
+        named = sum(1 for w in phrase if w not in self._stopwords and w not in self._frame)
+        rest = len(phrase) - named
+        weight = 1.0 + 0.6 * (named - 1) + 0.2 * rest if named else 0.4 + 0.2 * (rest - 1)
+        return weight * (1.5 if PROCEDURE_TOKEN in phrase else 1.0)
 
     def _build_examples(self, procedure: Procedure) -> None:
         bags: list[set[str]] = []
@@ -222,6 +259,14 @@ class Matcher:
         self._idf = {word: math.log((count + 1) / (n + 0.5)) for word, n in df.items()}
         self._unknown_idf = math.log((count + 1) / 0.5)
         self._bags = [frozenset(bag) for bag in bags]
+        # Words only conversation entries use ("helpful", "thanks") are politeness in a care question: they
+        # never count as pointing elsewhere.
+        chat = {
+            i
+            for i, entry in enumerate(procedure.entries)
+            if entry.kind is Kind.CONVERSATION and entry.id not in procedure.hand_overs
+        }
+        self._social = frozenset(w for w in df if all(i in chat for i, bag in enumerate(bags) if w in bag))
         self._examples: list[_Example] = []
         self._entry_examples: list[list[int]] = [[] for _ in bags]
         # For each word, the entries that use it, with an upper bound of what it can add to the cosine of
@@ -261,7 +306,7 @@ class Matcher:
                 found.intersection_update(self._example_postings.get(word, ()))
             own = sum(1 for number in found if examples[number][0] in owner_indexes)
             other = len(found) - own
-            self._phrase_weight[phrase] *= (own + 2) / (own + other + 2)
+            self._phrase_weight[phrase] *= math.sqrt((own + 2) / (own + other + 2))
 
     # ------------------------------------------------------------------------------------------- analysis
 
@@ -338,10 +383,13 @@ class Matcher:
                         result[start : start + size] = [replacement] + [""] * (size - 1)
         return [s for s in result if s]
 
-    def _keywords(self, stems: Sequence[str]) -> tuple[dict[int, float], dict[int, int], set[str]]:
+    def _keywords(
+        self, stems: Sequence[str]
+    ) -> tuple[dict[int, float], dict[int, int], dict[int, set[Phrase]]]:
+        """Keyword weight, first position and the keyword phrases found, per entry index."""
         keyword: dict[int, float] = defaultdict(float)
         first: dict[int, int] = {}
-        covered: set[str] = set()
+        found: dict[int, set[Phrase]] = defaultdict(set)
         index = 0
         while index < len(stems):
             for size in range(min(self._max_phrase, len(stems) - index), 0, -1):
@@ -353,27 +401,33 @@ class Matcher:
                         entry = self._index_of[owner]
                         keyword[entry] += weight
                         first.setdefault(entry, index)
-                    covered.update(phrase)
+                        found[entry].add(phrase)
                     index += size
                     break
             else:
                 index += 1
-        return keyword, first, covered
+        return keyword, first, found
 
     def score(self, text: str) -> list[Scored]:
         """Every entry with any evidence for `text`, best first."""
         return list(self._score(self.stems(text)))
 
     def _score(self, stems: list[str]) -> tuple[Scored, ...]:
-        keyword, first, _ = self._keywords(stems)
+        keyword, first, phrases = self._keywords(stems)
         query = set(self._content(stems))
         idf = self._idf
         q_weights = {w: idf.get(w, self._unknown_idf) for w in query}
-        total = sum(v for w, v in q_weights.items() if w not in self._frame)
+        # Words the knowledge base has never seen count for less than words that point to another entry:
+        # a chatty question ("to celebrate my newfound radiant skin") is not about something else.
+        total = sum(
+            v * (UNKNOWN_WEIGHT if w not in idf else 1.0)
+            for w, v in q_weights.items()
+            if w not in self._frame and w not in self._social
+        )
         shared: dict[int, float] = defaultdict(float)
         reach: dict[int, float] = defaultdict(float)
         for word, weight in q_weights.items():
-            framing = word in self._frame
+            framing = word in self._frame or word in self._social
             for entry, bound in self._entry_postings.get(word, ()):
                 if not framing:
                     shared[entry] += weight
@@ -408,7 +462,20 @@ class Matcher:
             if self.kinds[entry_id] in favoured:
                 value *= _KIND_PRIOR
             coverage = shared.get(entry, 0.0) / total if total > 0 else 1.0
-            results.append(Scored(entry_id, value, kw, sim, first.get(entry, 999), round(coverage, 3)))
+            # An entry that explains little of the question ranks lower: "when your gym session calls" is
+            # about the gym, not about calling the clinic.
+            value *= RANK_FLOOR + (1.0 - RANK_FLOOR) * min(1.0, coverage / COVERAGE_KNEE)
+            results.append(
+                Scored(
+                    entry_id,
+                    value,
+                    kw,
+                    sim,
+                    first.get(entry, 999),
+                    round(coverage, 3),
+                    frozenset(phrases.get(entry, ())),
+                )
+            )
         results.sort(key=lambda s: (-s.score, s.first_position, s.entry_id))
         return tuple(results)
 
@@ -427,25 +494,54 @@ class Matcher:
         """Decide which entries answer `text`: one, several (a message with several questions), or none."""
         stems = self.stems(text)
         before = self._asks_before(stems)
-        course = find_phrase(stems, self._course) >= 0
         found = self._decide(text, stems)
-        if before or course:
-            return Match(found.entry_id, found.confidence, found.topics, found.suggestions, before, course)
+        if not before and find_phrase(stems, self._course) >= 0:
+            course = self._course_match(found, stems)
+            if course is not None:
+                return course
+        if before:
+            return Match(found.entry_id, found.confidence, found.topics, found.suggestions, before=True)
         return found
+
+    def _segment_topics(self, segment: str, context: str) -> list[tuple[str, float]]:
+        """The topics one question part asks about, read with the statements before it when it needs them."""
+        alone = self._analyse(segment)
+        if context and self._refers_back(segment) and self._confident(alone):
+            # "is this permanent?" is about what was just described: its own answer must still explain a fair
+            # share of the story ("my cheeks went dark ..." is not about results in general).
+            story = self._analyse(f"{context} {segment}")
+            top = alone.ranked[0].entry_id
+            share = next((s.coverage for s in story.ranked if s.entry_id == top), 0.0)
+            return [(top, alone.confidence)] if share >= _REFER_BACK_SHARE else []
+        analysis = alone
+        if context and not self._confident(alone):
+            # "is that normal?" asks about what was just said: "my skin is peeling on day 4".
+            analysis = self._analyse(f"{context} {segment}")
+        if self._confident(analysis):
+            return [(analysis.ranked[0].entry_id, analysis.confidence)]
+        torn = _torn_between(analysis.ranked, self.threshold)
+        return [(t, torn.confidence) for t in torn.topics] if torn is not None else []
+
+    def _course_match(self, found: Match, stems: list[str]) -> Match | None:
+        """A general question about the days after ("what will I look like afterwards?"): the entry that
+        answers such questions, unless the question names something more specific ("what to expect from the
+        peeling")."""
+        if not self._course_entries:
+            return None
+        if found.entry_id is not None and found.entry_id not in self._course_entries:
+            return None
+        ranked = [s.entry_id for s in self._score(stems) if s.entry_id in self._course_entries]
+        chosen = found.entry_id or (ranked[0] if ranked else self._course_entries[0])
+        return Match(chosen, max(found.confidence, self.threshold), (chosen,), (), course=True)
 
     def _decide(self, text: str, stems: list[str]) -> Match:
         ranked = self._score(stems)
         whole = _Analysis(ranked, _confidence(ranked))
         segment_topics: list[tuple[str, float]] = []
         for segment, context in self._question_segments(text):
-            analysis = self._analyse(segment)
-            if context and not self._confident(analysis):
-                # "is that normal?" asks about what was just said: "my skin is peeling on day 4".
-                analysis = self._analyse(f"{context} {segment}")
-            if self._confident(analysis):
-                top = analysis.ranked[0].entry_id
-                if top not in (t for t, _ in segment_topics):
-                    segment_topics.append((top, analysis.confidence))
+            for topic, confidence in self._segment_topics(segment, context):
+                if topic not in (t for t, _ in segment_topics):
+                    segment_topics.append((topic, confidence))
         if len(segment_topics) >= 2:
             topics = tuple(t for t, _ in segment_topics[:MAX_TOPICS])
             return Match(topics[0], min(c for _, c in segment_topics[:MAX_TOPICS]), topics, ())
@@ -466,6 +562,9 @@ class Matcher:
         return Match(None, whole.confidence, (), suggestions)
 
     # ------------------------------------------------------------------------------------------- grammar
+
+    def _refers_back(self, segment: str) -> bool:
+        return not self._refer_back.isdisjoint(self.reader.tokens(segment))
 
     def _asks_before(self, stems: Sequence[str]) -> bool:
         """True when the question is about the time before the treatment ("can I shave before my
@@ -556,7 +655,7 @@ class Matcher:
 
 
 def _torn_between(ranked: tuple[Scored, ...], threshold: float) -> Match | None:
-    """Two entries, each backed by its own keywords and close in score: answer both rather than neither.
+    """Two entries, each backed by keywords of its own and close in score: answer both rather than neither.
 
     "can I go sunbathing by the pool?" is about the sun and about pools; a patient is better served by both
     answers than by "did you mean".
@@ -566,6 +665,10 @@ def _torn_between(ranked: tuple[Scored, ...], threshold: float) -> Match | None:
     first, second = ranked[0], ranked[1]
     if first.keyword <= 0 or second.keyword <= 0 or second.score < _TORN_RATIO * first.score:
         return None
+    if min(first.coverage, second.coverage) < _TORN_COVERAGE:
+        return None  # each must explain a part of the question
+    if not (first.phrases - second.phrases) or not (second.phrases - first.phrases):
+        return None  # one word that both entries own ("ice") is a question to ask, not two questions
     confidence = (1.0 - math.exp(-(1.2 * first.keyword + 1.5 * first.similarity))) * 0.85
     if confidence < threshold:
         return None
@@ -574,7 +677,9 @@ def _torn_between(ranked: tuple[Scored, ...], threshold: float) -> Match | None:
 
 
 COVERAGE_KNEE = 0.5
-COVERAGE_POWER = 0.0
+UNKNOWN_WEIGHT = 0.5
+RANK_FLOOR = 0.5
+COVERAGE_POWER = 1.0
 
 
 def _confidence(ranked: tuple[Scored, ...]) -> float:

@@ -216,6 +216,7 @@ class StemmingModel(_Strict):
     drop_final: list[Annotated[str, StringConstraints(min_length=1, max_length=1)]] = []
     keep: list[Word] = []
     plurals: list[Word] = []
+    shortest: int = Field(default=4, ge=2, le=10)
 
 
 class QuestionsModel(_Strict):
@@ -223,6 +224,8 @@ class QuestionsModel(_Strict):
     anywhere: list[Word] = []
     pairs: list[CueText] = []
     statement_starts: list[Word] = []
+    refers_back: list[Word] = []
+    procedure_pronouns: list[Word] = []
     joiners: list[Word] = []
     restriction: list[CueText] = []
     symptom: list[CueText] = []

@@ -67,7 +67,7 @@ def suggest(result: LoadResult, procedure: Procedure, groups: Sequence[Group]) -
     for group in groups:
         ranked = matcher.score(group.example)
         top = ranked[0] if ranked else None
-        if top is not None and (top.keyword > 0 or top.similarity >= CLOSE_SIMILARITY):
+        if top is not None and (top.keyword > 0 or round(top.similarity, 6) >= CLOSE_SIMILARITY):
             index = next(i for i, e in enumerate(procedure.entries) if e.id == top.entry_id)
             entry = procedure.entries[index]
             known = {" ".join(x.casefold().split()).rstrip("?!. ") for x in entry.examples}

@@ -41,6 +41,9 @@ class Stemming:
     keep_double: frozenset[str] = frozenset()
     drop_final: frozenset[str] = frozenset()
     keep: frozenset[str] = frozenset()
+    shortest: int = 4
+    """Words shorter than this stay as they are; the final letters in `drop_final` are dropped from stems of
+    at least this length ("ice" and "icing" both become "ic" with 3)."""
 
 
 def strip_invisible(text: str) -> str:
@@ -75,7 +78,7 @@ def stem(word: str, rules: Stemming) -> str:
     Consistency matters more than linguistic accuracy: the same function is applied to the knowledge base and
     to the patient's words.
     """
-    if len(word) <= 3 or not word.isalpha() or word in rules.keep:
+    if len(word) < rules.shortest or not word.isalpha() or word in rules.keep:
         return word
     for rule in rules.suffixes:
         if word.endswith(rule.suffix) and len(word) >= rule.min_length:
@@ -86,7 +89,7 @@ def stem(word: str, rules: Stemming) -> str:
     if len(word) > 4 and word[-1] == word[-2] and word[-1] not in rules.keep_double:
         word = word[:-1]  # runn -> run, swimm -> swim
     for letter in ("e", "y"):
-        if letter in rules.drop_final and len(word) > 4 and word.endswith(letter):
+        if letter in rules.drop_final and len(word) >= max(rules.shortest, 3) and word.endswith(letter):
             word = word[:-1]  # shave / shaving -> shav, itchy -> itch
     return word
 

@@ -111,6 +111,8 @@ class Screener:
         self._by_word = by_word
         self._with_compact = {i for i, p in enumerate(patterns) if p.compact}
         self._vocabulary = frozenset(vocabulary)
+        # The words that can make up a list item ("yellow crust"): no function words, no negations.
+        self._item_words = frozenset(vocabulary - function_words - language.negations)
         self._known = frozenset(vocabulary | crisis_words)
         self._plain = frozenset(plain)
         self._long_words = sorted(w for w in self._known if len(w) >= 5)
@@ -320,8 +322,8 @@ class Screener:
             joined = before < position - 1 and any(
                 w in self._coordinators for w in words[before + 1 : position]
             )
-            if joined and before >= 0 and words[before] in self._vocabulary:
-                while before > 0 and words[before - 1] in self._vocabulary:
+            if joined and before >= 0 and words[before] in self._item_words:
+                while before > 0 and words[before - 1] in self._item_words:
                     before -= 1  # the start of the previous list item, e.g. "yellow crust"
                 position = before
                 continue
