@@ -149,20 +149,52 @@ def contains(words: Sequence[str], phrase: Phrase) -> bool:
     )
 
 
-def has_cue(words: Sequence[str], cues: Iterable[Cue]) -> bool:
-    """True when every part of some cue occurs in `words`."""
-    present = set(words)
-    return any(
-        all(present.issuperset(part) for part in cue) and all(contains(words, part) for part in cue)
-        for cue in cues
-    )
+class PhraseSet:
+    """Phrases indexed by their first word, to find any of them in a message without trying each one."""
+
+    def __init__(self, phrases: Iterable[Phrase]) -> None:
+        by_first: dict[str, list[Phrase]] = {}
+        for phrase in phrases:
+            if phrase:
+                by_first.setdefault(phrase[0], []).append(phrase)
+        self._by_first = {w: tuple(sorted(p, key=len, reverse=True)) for w, p in by_first.items()}
+
+    def __bool__(self) -> bool:
+        return bool(self._by_first)
+
+    def spans(self, words: Sequence[str]) -> list[tuple[int, int]]:
+        """(start, end) of every occurrence, the longest phrase at each start."""
+        found = []
+        for start, word in enumerate(words):
+            for phrase in self._by_first.get(word, ()):
+                end = start + len(phrase)
+                if end <= len(words) and tuple(words[start:end]) == phrase:
+                    found.append((start, end))
+                    break
+        return found
+
+    def find(self, words: Sequence[str]) -> int:
+        """The position of the first phrase found (-1 when none is)."""
+        found = self.spans(words)
+        return found[0][0] if found else -1
 
 
-def find_phrase(words: Sequence[str], phrases: Iterable[Phrase]) -> int:
-    """The position of the first of `phrases` found in `words` (-1 when none is)."""
-    for phrase in phrases:
-        size = len(phrase)
-        for i in range(len(words) - size + 1):
-            if words[i] == phrase[0] and tuple(words[i : i + size]) == phrase:
-                return i
-    return -1
+class CueSet:
+    """Cues whose parts must all appear, indexed by a word each cue needs."""
+
+    def __init__(self, cues: Iterable[Cue]) -> None:
+        by_word: dict[str, list[Cue]] = {}
+        for cue in cues:
+            if cue and all(cue):
+                key = max((w for part in cue for w in part), key=len)
+                by_word.setdefault(key, []).append(cue)
+        self._by_word = {w: tuple(c) for w, c in by_word.items()}
+
+    def any_in(self, words: Sequence[str]) -> bool:
+        """True when every part of some cue occurs in `words`."""
+        present = set(words)
+        return any(
+            all(present.issuperset(part) for part in cue) and all(contains(words, part) for part in cue)
+            for word in present.intersection(self._by_word)
+            for cue in self._by_word[word]
+        )

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from bot.core.language import Language, Phrase, Reader, contains, find_phrase
+from bot.core.language import Language, Phrase, PhraseSet, Reader, contains
 from bot.core.model import Entry, Kind, Procedure, RestrictionRule
 from bot.core.text import squeezed
 
@@ -46,6 +46,8 @@ _KEYWORD_WEIGHT = 2.0
 _EXAMPLE_WEIGHT = 2.0
 _MIN_SUGGESTION_SCORE = 0.6
 _CANDIDATES = 12
+_COMMON_SHARE = 0.2
+_POSTINGS_PER_WORD = 48
 """How many entries, besides those with a keyword in the question, have their examples compared."""
 _CORRECTIONS_LIMIT = 10_000
 _REFER_BACK_SHARE = 0.3
@@ -98,13 +100,6 @@ class _Analysis:
     confidence: float
 
 
-@dataclass(frozen=True)
-class _Example:
-    entry: int
-    weights: dict[str, float]
-    norm: float
-
-
 class Matcher:
     """A keyword-weighted fuzzy matcher over one procedure's entries."""
 
@@ -142,22 +137,21 @@ class Matcher:
         self._segment_split = re.compile(
             r"[?!.;\n,]+" + (rf"|\b(?:{joiners})\b" if joiners else "") + "|&", re.IGNORECASE
         )
-        self._restriction_cues = reader.phrases(language.restriction)
-        self._symptom_cues = reader.phrases(language.symptom)
+        self._restriction_cues = PhraseSet(reader.phrases(language.restriction))
+        self._symptom_cues = PhraseSet(reader.phrases(language.symptom))
         self._tomorrow = reader.word_stems(language.tomorrow)
-        self._before = self._canonical_phrases(reader.phrases(language.before))
-        self._not_before = self._canonical_phrases(reader.phrases(language.not_before))
-        self._course = self._canonical_phrases(reader.phrases(language.course))
+        self._before_phrases = self._canonical_phrases(reader.phrases(language.before))
+        self._before = PhraseSet(self._before_phrases)
+        self._not_before = PhraseSet(self._canonical_phrases(reader.phrases(language.not_before)))
+        self._course = PhraseSet(self._canonical_phrases(reader.phrases(language.course)))
         # The entries whose own answer speaks about the time before the treatment ("shave the day before
         # your appointment"): for a question about the time before, they lead.
         self.speaks_before = frozenset(
-            e.id
-            for e in self.procedure.entries
-            if find_phrase(self._plain_stems(e.answer), self._before) >= 0
+            e.id for e in self.procedure.entries if self._before.find(self._plain_stems(e.answer)) >= 0
         )
         # The entries that answer general questions about the days after: those with such an example.
         counts = {
-            entry.id: sum(1 for x in entry.examples if find_phrase(self._plain_stems(x), self._course) >= 0)
+            entry.id: sum(1 for x in entry.examples if self._course.find(self._plain_stems(x)) >= 0)
             for entry in self.procedure.entries
         }
         self._course_entries = tuple(
@@ -244,13 +238,16 @@ class Matcher:
     def _build_examples(self, procedure: Procedure) -> None:
         bags: list[set[str]] = []
         examples: list[tuple[int, frozenset[str]]] = []
+        sequences: list[tuple[str, ...]] = []
         for index, entry in enumerate(procedure.entries):
             bag: set[str] = set()
             for text in (*entry.examples, *entry.keywords, entry.title, *self._rule_keywords(entry)):
                 bag.update(self._content(self.stems(text)))
             bags.append(bag)
             for example in entry.examples:
-                examples.append((index, frozenset(self._content(self.stems(example)))))
+                sequence = tuple(self.stems(example))
+                sequences.append(sequence)
+                examples.append((index, frozenset(self._content(sequence))))
         count = len(bags)
         df: dict[str, int] = defaultdict(int)
         for bag in bags:
@@ -267,43 +264,50 @@ class Matcher:
             if entry.kind is Kind.CONVERSATION and entry.id not in procedure.hand_overs
         }
         self._social = frozenset(w for w in df if all(i in chat for i, bag in enumerate(bags) if w in bag))
-        self._examples: list[_Example] = []
-        self._entry_examples: list[list[int]] = [[] for _ in bags]
+        # Per entry, for each word: its examples that use it, with the word's share of the example's norm
+        # (an inverted index per entry: comparing a question touches only the examples sharing a word).
+        self._entry_index: list[dict[str, list[tuple[int, float]]]] = [{} for _ in bags]
         # For each word, the entries that use it, with an upper bound of what it can add to the cosine of
         # one of the entry's examples: the best candidates are found without comparing every example.
         bounds: dict[str, dict[int, float]] = defaultdict(dict)
-        for entry_index, stems in examples:
+        for number, (entry_index, stems) in enumerate(examples):
             weights = {w: self._idf[w] for w in stems}
             norm = math.sqrt(sum(v * v for v in weights.values())) or 1.0
-            self._entry_examples[entry_index].append(len(self._examples))
-            self._examples.append(_Example(entry_index, weights, norm))
             for word, weight in weights.items():
+                self._entry_index[entry_index].setdefault(word, []).append((number, weight / norm))
                 bound = bounds[word]
                 bound[entry_index] = max(bound.get(entry_index, 0.0), weight / norm)
         for index, bag in enumerate(bags):
             for word in bag:
                 bounds[word].setdefault(index, 0.0)
-        self._entry_postings = {w: tuple(b.items()) for w, b in bounds.items()}
+        # Only the entries a word can lift most are kept for it: enough to find the best candidates, and the
+        # work per word stays bounded however large the knowledge base grows.
+        self._entry_postings = {
+            w: tuple(heapq.nlargest(_POSTINGS_PER_WORD, b.items(), key=lambda item: item[1]))
+            for w, b in bounds.items()
+        }
+        # Words used by more than this share of the entries do not find candidates (they still count in the
+        # comparison of examples).
+        self._telling_idf = math.log((count + 1) / (_COMMON_SHARE * count + 0.5))
         example_postings: dict[str, list[int]] = defaultdict(list)
-        for number, (_, stems) in enumerate(examples):
-            for word in stems:
+        for number, sequence in enumerate(sequences):
+            for word in set(sequence):
                 example_postings[word].append(number)
-        self._example_postings = example_postings
-        self._discount_shared_keywords(examples)
+        self._discount_shared_keywords(examples, sequences, example_postings)
 
-    def _discount_shared_keywords(self, examples: list[tuple[int, frozenset[str]]]) -> None:
-        """A keyword whose words are common in other entries' examples tells less: "water" is asked about
-        when drinking it and when washing with it. Its weight is scaled by the share of the examples using
-        it that belong to its own entries."""
+    def _discount_shared_keywords(
+        self,
+        examples: list[tuple[int, frozenset[str]]],
+        sequences: list[tuple[str, ...]],
+        postings: dict[str, list[int]],
+    ) -> None:
+        """A keyword that other entries' examples use too tells less: "water" is asked about when drinking
+        it and when washing with it. Its weight is scaled by the share of the examples using the phrase that
+        belong to its own entries."""
         for phrase, owners in self._phrase_owners.items():
-            words = set(self._content(phrase))
-            if not words:
-                continue
             owner_indexes = {self._index_of[o] for o in owners}
-            ordered = sorted(words, key=lambda w: len(self._example_postings.get(w, ())))
-            found = set(self._example_postings.get(ordered[0], ()))
-            for word in ordered[1:]:
-                found.intersection_update(self._example_postings.get(word, ()))
+            rarest = min(phrase, key=lambda w: len(postings.get(w, ())))
+            found = [n for n in postings.get(rarest, ()) if contains(sequences[n], phrase)]
             own = sum(1 for number in found if examples[number][0] in owner_indexes)
             other = len(found) - own
             self._phrase_weight[phrase] *= math.sqrt((own + 2) / (own + other + 2))
@@ -393,8 +397,8 @@ class Matcher:
         index = 0
         while index < len(stems):
             for size in range(min(self._max_phrase, len(stems) - index), 0, -1):
-                phrase = tuple(stems[index : index + size])
-                owners = self._phrase_owners.get(phrase)
+                phrase, span = self._phrase_at(stems, index, size)
+                owners = self._phrase_owners.get(phrase) if phrase else None
                 if owners and any(s not in self._stopwords for s in phrase):
                     weight = self._phrase_weight[phrase] / len(owners)
                     for owner in owners:
@@ -402,11 +406,26 @@ class Matcher:
                         keyword[entry] += weight
                         first.setdefault(entry, index)
                         found[entry].add(phrase)
-                    index += size
+                    index += span
                     break
             else:
                 index += 1
         return keyword, first, found
+
+    def _phrase_at(self, stems: Sequence[str], index: int, size: int) -> tuple[Phrase, int]:
+        """The `size` words from `index` as a known keyword phrase, and how many words it spans: the name of
+        the procedure inside a phrase that does not name it is skipped ("how many chemical peels do I need"
+        reads "how many do I need")."""
+        phrase = tuple(stems[index : index + size])
+        if phrase in self._phrase_owners or PROCEDURE_TOKEN not in phrase or stems[index] == PROCEDURE_TOKEN:
+            return phrase, size
+        words: list[str] = []
+        end = index
+        while end < len(stems) and len(words) < size:
+            if stems[end] != PROCEDURE_TOKEN:
+                words.append(stems[end])
+            end += 1
+        return (tuple(words), end - index) if len(words) == size else ((), size)
 
     def score(self, text: str) -> list[Scored]:
         """Every entry with any evidence for `text`, best first."""
@@ -424,44 +443,45 @@ class Matcher:
             for w, v in q_weights.items()
             if w not in self._frame and w not in self._social
         )
-        shared: dict[int, float] = defaultdict(float)
+        explaining = {
+            w: v * (UNKNOWN_WEIGHT if w not in idf else 1.0)
+            for w, v in q_weights.items()
+            if w not in self._frame and w not in self._social
+        }
+        # Candidates: the entries with a keyword in the question, and those whose examples could be most like
+        # it, found through the words that only some entries use (common words cannot tell them apart).
+        telling = [w for w in q_weights if w in idf and idf[w] >= self._telling_idf]
+        if not telling:
+            telling = sorted((w for w in q_weights if w in idf), key=lambda w: -idf[w])[:1]
         reach: dict[int, float] = defaultdict(float)
-        for word, weight in q_weights.items():
-            framing = word in self._frame or word in self._social
+        for word in telling:
+            weight = q_weights[word]
             for entry, bound in self._entry_postings.get(word, ()):
-                if not framing:
-                    shared[entry] += weight
                 reach[entry] += weight * bound
-        candidates = set(keyword)
+        candidates = set(heapq.nlargest(_CANDIDATES, keyword, key=keyword.__getitem__))
         candidates.update(heapq.nlargest(_CANDIDATES, reach, key=reach.__getitem__))
         similarity: dict[int, float] = {}
         if q_weights:
             q_norm = math.sqrt(sum(v * v for v in q_weights.values()))
-            examples = self._examples
             for entry in candidates:
-                best = 0.0
-                for number in self._entry_examples[entry]:
-                    example = examples[number]
-                    ew = example.weights
-                    dot = 0.0
-                    for word, weight in q_weights.items():
-                        value = ew.get(word)
-                        if value is not None:
-                            dot += weight * value
-                    if dot > 0.0:
-                        best = max(best, dot / (q_norm * example.norm))
-                if best > 0.0:
-                    similarity[entry] = best
+                index = self._entry_index[entry]
+                dots: dict[int, float] = {}
+                for word, weight in q_weights.items():
+                    for number, value in index.get(word, ()):
+                        dots[number] = dots.get(number, 0.0) + weight * value
+                if dots:
+                    similarity[entry] = max(dots.values()) / q_norm
         favoured = self._favoured_kinds(stems)
         results = []
-        for entry in set(keyword) | set(similarity):
+        for entry in candidates & (set(keyword) | set(similarity)):
             entry_id = self.entry_ids[entry]
             kw = keyword.get(entry, 0.0)
             sim = similarity.get(entry, 0.0)
             value = _KEYWORD_WEIGHT * kw + _EXAMPLE_WEIGHT * sim
             if self.kinds[entry_id] in favoured:
                 value *= _KIND_PRIOR
-            coverage = shared.get(entry, 0.0) / total if total > 0 else 1.0
+            bag = self._bags[entry]
+            coverage = sum(v for w, v in explaining.items() if w in bag) / total if total > 0 else 1.0
             # An entry that explains little of the question ranks lower: "when your gym session calls" is
             # about the gym, not about calling the clinic.
             value *= RANK_FLOOR + (1.0 - RANK_FLOOR) * min(1.0, coverage / COVERAGE_KNEE)
@@ -479,8 +499,13 @@ class Matcher:
         results.sort(key=lambda s: (-s.score, s.first_position, s.entry_id))
         return tuple(results)
 
-    def _analyse(self, text: str) -> _Analysis:
-        ranked = self._score(self.stems(text))
+    def _analyse(self, text: str, memo: dict[tuple[str, ...], tuple[Scored, ...]]) -> _Analysis:
+        """The ranking of `text` with its confidence; `memo` keeps the rankings already made for this message
+        (its last question part read with what comes before is often the whole message)."""
+        stems = tuple(self.stems(text))
+        ranked = memo.get(stems)
+        if ranked is None:
+            ranked = memo[stems] = self._score(list(stems))
         return _Analysis(ranked, _confidence(ranked))
 
     # ------------------------------------------------------------------------------------------- decision
@@ -495,7 +520,7 @@ class Matcher:
         stems = self.stems(text)
         before = self._asks_before(stems)
         found = self._decide(text, stems)
-        if not before and find_phrase(stems, self._course) >= 0:
+        if not before and self._course.find(stems) >= 0:
             course = self._course_match(found, stems)
             if course is not None:
                 return course
@@ -503,20 +528,22 @@ class Matcher:
             return Match(found.entry_id, found.confidence, found.topics, found.suggestions, before=True)
         return found
 
-    def _segment_topics(self, segment: str, context: str) -> list[tuple[str, float]]:
+    def _segment_topics(
+        self, segment: str, context: str, memo: dict[tuple[str, ...], tuple[Scored, ...]]
+    ) -> list[tuple[str, float]]:
         """The topics one question part asks about, read with the statements before it when it needs them."""
-        alone = self._analyse(segment)
+        alone = self._analyse(segment, memo)
         if context and self._refers_back(segment) and self._confident(alone):
             # "is this permanent?" is about what was just described: its own answer must still explain a fair
             # share of the story ("my cheeks went dark ..." is not about results in general).
-            story = self._analyse(f"{context} {segment}")
+            story = self._analyse(f"{context} {segment}", memo)
             top = alone.ranked[0].entry_id
             share = next((s.coverage for s in story.ranked if s.entry_id == top), 0.0)
             return [(top, alone.confidence)] if share >= _REFER_BACK_SHARE else []
         analysis = alone
         if context and not self._confident(alone):
             # "is that normal?" asks about what was just said: "my skin is peeling on day 4".
-            analysis = self._analyse(f"{context} {segment}")
+            analysis = self._analyse(f"{context} {segment}", memo)
         if self._confident(analysis):
             return [(analysis.ranked[0].entry_id, analysis.confidence)]
         torn = _torn_between(analysis.ranked, self.threshold)
@@ -536,10 +563,11 @@ class Matcher:
 
     def _decide(self, text: str, stems: list[str]) -> Match:
         ranked = self._score(stems)
+        memo = {tuple(stems): ranked}
         whole = _Analysis(ranked, _confidence(ranked))
         segment_topics: list[tuple[str, float]] = []
         for segment, context in self._question_segments(text):
-            for topic, confidence in self._segment_topics(segment, context):
+            for topic, confidence in self._segment_topics(segment, context, memo):
                 if topic not in (t for t, _ in segment_topics):
                     segment_topics.append((topic, confidence))
         if len(segment_topics) >= 2:
@@ -569,18 +597,15 @@ class Matcher:
     def _asks_before(self, stems: Sequence[str]) -> bool:
         """True when the question is about the time before the treatment ("can I shave before my
         appointment?"), not about waiting afterwards ("how long before I can shave?")."""
-        return find_phrase(stems, self._before) >= 0 and find_phrase(stems, self._not_before) < 0
+        return self._before.find(stems) >= 0 and self._not_before.find(stems) < 0
 
     def subject(self, text: str, exclude: str) -> str | None:
         """The entry a question names by its keywords, other than `exclude` and the words that say when
         ("can I take ibuprofen before my appointment?" names medication)."""
         stems = self.stems(text)
         masked = list(stems)
-        for phrase in self._before:
-            size = len(phrase)
-            for start in range(len(masked) - size + 1):
-                if tuple(masked[start : start + size]) == phrase:
-                    masked[start : start + size] = [""] * size
+        for start, end in self._before.spans(stems):
+            masked[start:end] = [""] * (end - start)
         keyword, first, _ = self._keywords([s for s in masked if s])
         named = [
             (-weight, first[entry], self.entry_ids[entry])
@@ -645,8 +670,8 @@ class Matcher:
 
     def _favoured_kinds(self, stems: Sequence[str]) -> frozenset[Kind]:
         """The kinds of entry the phrasing of a question points to (none when it points both ways)."""
-        restriction = find_phrase(stems, self._restriction_cues) >= 0
-        symptom = find_phrase(stems, self._symptom_cues) >= 0
+        restriction = self._restriction_cues.find(stems) >= 0
+        symptom = self._symptom_cues.find(stems) >= 0
         if restriction == symptom:
             return frozenset()
         if restriction:

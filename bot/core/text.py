@@ -19,6 +19,7 @@ MAX_INPUT_CHARS = 2000
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
 _NON_WORD = re.compile(r"[^\w']+")
 _WORD_APOSTROPHE = re.compile(r"(?<!\w)'|'(?!\w)")
+_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _HELD_DOWN = re.compile(r"(.)\1{2,}")
 _DOUBLED = re.compile(r"(.)\1+")
 
@@ -48,6 +49,8 @@ class Stemming:
 
 def strip_invisible(text: str) -> str:
     """Remove zero-width and other format characters (Unicode category Cf) and control characters."""
+    if text.isascii():
+        return _ASCII_CONTROL.sub("", text)
     return "".join(ch for ch in text if unicodedata.category(ch) not in {"Cf", "Cc"} or ch in "\n\t ")
 
 

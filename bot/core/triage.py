@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from bot.core.language import Cue, Language, Phrase, Reader, has_cue
+from bot.core.language import CueSet, Language, Phrase, PhraseSet, Reader
 from bot.core.model import Procedure, Tier, WarningSign
 from bot.core.text import join_spelled, squeezed, strip_invisible
 
@@ -98,9 +98,11 @@ class Screener:
             story = tuple(p for p in phrases if len({w for w in p if w not in function_words}) >= 2)
             patterns.append(_Pattern(sign, phrases, with_any, compact, story))
         self._patterns = tuple(patterns)
-        self._crisis = reader.phrases(language.crisis)
-        self._crisis_exclusions = reader.phrases(language.crisis_exclusions)
-        crisis_words = {w for p in (*self._crisis, *self._crisis_exclusions) for w in p}
+        crisis = reader.phrases(language.crisis)
+        exclusions = reader.phrases(language.crisis_exclusions)
+        self._crisis = PhraseSet(crisis)
+        self._crisis_exclusions = PhraseSet(exclusions)
+        crisis_words = {w for p in (*crisis, *exclusions) for w in p}
         for text in (*language.crisis, *language.crisis_exclusions):
             plain.update(language.tokens(text, None))
         by_word: dict[str, set[int]] = {}
@@ -126,10 +128,10 @@ class Screener:
             _CLAUSE_PUNCTUATION + (rf"|\b(?:{breaks})\b" if breaks else ""), re.IGNORECASE
         )
         self._breaks = frozenset(language.clause_breaks)
-        self._asks_about: tuple[Cue, ...] = reader.cues(language.asks_about)
-        self._reports: tuple[Cue, ...] = tuple((p,) for p in reader.phrases(language.reports))
-        self._never_reports: tuple[Cue, ...] = tuple((p,) for p in reader.phrases(language.never_reports))
-        self._mild: tuple[Cue, ...] = tuple((p,) for p in reader.phrases(language.mild))
+        self._asks_about = CueSet(reader.cues(language.asks_about))
+        self._reports = PhraseSet(reader.phrases(language.reports))
+        self._never_reports = PhraseSet(reader.phrases(language.never_reports))
+        self._mild = PhraseSet(reader.phrases(language.mild))
 
     # ------------------------------------------------------------------------------------------- reading
 
@@ -211,14 +213,9 @@ class Screener:
         """A crisis phrase anywhere, unless it is part of an everyday idiom ("dying to wear makeup")."""
         words = [w for clause in clauses for w in clause.words]
         excluded: set[int] = set()
-        for phrase in self._crisis_exclusions:
-            for start in _positions(words, phrase):
-                excluded.update(range(start, start + len(phrase)))
-        return any(
-            not excluded.intersection(range(start, start + len(phrase)))
-            for phrase in self._crisis
-            for start in _positions(words, phrase)
-        )
+        for start, end in self._crisis_exclusions.spans(words):
+            excluded.update(range(start, end))
+        return any(not excluded.intersection(range(start, end)) for start, end in self._crisis.spans(words))
 
     def _fires(self, pattern: _Pattern, every_clause: list[_Clause], compact_text: str) -> Tier | None:
         sign = pattern.sign
@@ -232,7 +229,7 @@ class Screener:
                 self._find(other.words, extra) for other in reports for extra in pattern.with_any
             ):
                 return None
-            if sign.mild_tier is not None and has_cue(hit.words, self._mild):
+            if sign.mild_tier is not None and self._mild.find(hit.words) >= 0:
                 return sign.mild_tier
             return sign.tier
         # Words run together ("cantbreathe"): only when no clause held the phrase, negated or not.
@@ -328,22 +325,13 @@ class Screener:
                 position = before
                 continue
             window = list(words[max(0, position - _NEGATION_LOOKBACK) : position])
-            if not self._never.isdisjoint(window) and has_cue(words, self._never_reports):
+            if not self._never.isdisjoint(window) and self._never_reports.find(words) >= 0:
                 window = [w for w in window if w not in self._never]
             return any(word in self._negations for word in window)
 
     def _asks_about_signs(self, clause: tuple[str, ...]) -> bool:
         """True for a clause that asks about warning signs rather than reporting one."""
-        return has_cue(clause, self._asks_about) and not has_cue(clause, self._reports)
-
-
-def _positions(words: list[str], phrase: Phrase) -> list[int]:
-    size = len(phrase)
-    return [
-        i
-        for i in range(len(words) - size + 1)
-        if words[i] == phrase[0] and tuple(words[i : i + size]) == phrase
-    ]
+        return self._asks_about.any_in(clause) and self._reports.find(clause) < 0
 
 
 def _compact(text: str) -> str:
