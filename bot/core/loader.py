@@ -525,6 +525,7 @@ def _to_domain(name: str, loaded: LoadedYaml, model: ProcedureFileModel, variant
                 mild_tier=Tier(s.mild_tier) if s.mild_tier else None,
                 reply=None if s.reply is None else _pick(s.reply, variant),
                 alert_tier=Tier(s.alert_tier) if s.alert_tier else None,
+                unless=tuple(s.unless),
             )
             for s in model.warning_signs.signs
         ),

@@ -127,6 +127,8 @@ class WarningSign:
     mild_tier: Tier | None = None
     reply: str | None = None
     alert_tier: Tier | None = None
+    unless: tuple[str, ...] = ()
+    """Phrases that, in the same clause as the sign, mean something normal ("a bruise that went purple")."""
 
 
 @dataclass(frozen=True)

@@ -105,6 +105,7 @@ class SignModel(_Strict):
     mild_tier: TierName | None = None
     alert_tier: TierName | None = None
     reply: TextByVariant | None = None
+    unless: list[Phrase] = []
 
 
 class WarningSignsModel(_Strict):

@@ -63,6 +63,7 @@ class _Pattern:
     compact: tuple[str, ...]
     story: tuple[Phrase, ...]
     """The phrases that may be told apart: those with at least two words that are not function words."""
+    unless: tuple[Phrase, ...]
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,7 @@ class Screener:
                 plain.update(language.tokens(text, None))
             compact = tuple(c for c in (_compact(p) for p in sign.phrases) if len(c) >= _COMPACT_MIN)
             story = tuple(p for p in phrases if len({w for w in p if w not in function_words}) >= 2)
-            patterns.append(_Pattern(sign, phrases, with_any, compact, story))
+            patterns.append(_Pattern(sign, phrases, with_any, compact, story, reader.phrases(sign.unless)))
         self._patterns = tuple(patterns)
         crisis = reader.phrases(language.crisis)
         exclusions = reader.phrases(language.crisis_exclusions)
@@ -223,6 +224,8 @@ class Screener:
         hit = next(
             (c for c in reports if any(self._find(c.words, p) for p in pattern.phrases)), None
         ) or self._story(pattern, every_clause)
+        if hit is not None and any(self._find(hit.words, p, negation_aware=False) for p in pattern.unless):
+            return None  # "the bruise went purple and is a bit sore": a bruise changing colour is normal
         if hit is not None:
             # The companion word may stand in another clause: "swelling went down, but it came back worse".
             if pattern.with_any and not any(
