@@ -394,7 +394,7 @@ class Engine:
         sections: list[str] = []
         verdicts: list[Verdict] = []
         words = self.matchers[procedure.id].stems(question)
-        if len(answer_ids) > 1 and self.kb.message("matching.multi_intro"):
+        if len(answer_ids) > 1 and with_verdicts and self.kb.message("matching.multi_intro"):
             sections.append(fill(self.kb.message("matching.multi_intro"), self.values(procedure)))
         for entry in (procedure.entry(i) for i in answer_ids):
             if entry is None:

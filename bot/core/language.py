@@ -51,6 +51,7 @@ class Language:
     reports: tuple[str, ...] = ()
     never_reports: tuple[str, ...] = ()
     mild: tuple[str, ...] = ()
+    improving: tuple[str, ...] = ()
     crisis: tuple[str, ...] = ()
     crisis_exclusions: tuple[str, ...] = ()
 

@@ -281,6 +281,7 @@ def language_from_model(model: LanguageFileModel) -> Language:
         reports=tuple(sc.reports),
         never_reports=tuple(sc.never_reports),
         mild=tuple(sc.mild),
+        improving=tuple(sc.improving),
         crisis=tuple(model.crisis.phrases),
         crisis_exclusions=tuple(model.crisis.exclusions),
     )
@@ -469,7 +470,12 @@ def _entry(index: int, loaded: LoadedYaml, model: EntryModel, variant: str | Non
     if model.restriction is not None:
         r = model.restriction
         restriction = Restriction(
-            main=RestrictionRule(subject=r.subject, resume_day=_pick(r.resume_day, variant), texts=_texts(r)),
+            main=RestrictionRule(
+                subject=r.subject,
+                resume_day=_pick(r.resume_day, variant),
+                texts=_texts(r),
+                discouraged=r.discouraged,
+            ),
             rules=tuple(
                 RestrictionRule(
                     subject=rule.subject,
@@ -477,6 +483,7 @@ def _entry(index: int, loaded: LoadedYaml, model: EntryModel, variant: str | Non
                     keywords=tuple(rule.keywords),
                     texts=_texts(rule),
                     id=rule.id,
+                    discouraged=rule.discouraged,
                 )
                 for rule in r.rules
             ),

@@ -50,9 +50,9 @@ _COMMON_SHARE = 0.2
 _POSTINGS_PER_WORD = 48
 """How many entries, besides those with a keyword in the question, have their examples compared."""
 _CORRECTIONS_LIMIT = 10_000
-_REFER_BACK_SHARE = 0.3
-"""How much of a described story ("my cheeks went dark ... is this permanent?") the answer to a question
-that refers back to it must explain."""
+_STORY_SHARE = 0.3
+"""How much of a story told with a question ("my cheeks went dark ... is this permanent?") the answer to the
+question must explain."""
 
 
 @dataclass(frozen=True)
@@ -533,17 +533,21 @@ class Matcher:
     ) -> list[tuple[str, float]]:
         """The topics one question part asks about, read with the statements before it when it needs them."""
         alone = self._analyse(segment, memo)
-        if context and self._refers_back(segment) and self._confident(alone):
-            # "is this permanent?" is about what was just described: its own answer must still explain a fair
-            # share of the story ("my cheeks went dark ..." is not about results in general).
-            story = self._analyse(f"{context} {segment}", memo)
-            top = alone.ranked[0].entry_id
-            share = next((s.coverage for s in story.ranked if s.entry_id == top), 0.0)
-            return [(top, alone.confidence)] if share >= _REFER_BACK_SHARE else []
         analysis = alone
-        if context and not self._confident(alone):
-            # "is that normal?" asks about what was just said: "my skin is peeling on day 4".
-            analysis = self._analyse(f"{context} {segment}", memo)
+        if context:
+            story = self._analyse(f"{context} {segment}", memo)
+            if self._confident(alone):
+                # The answer to a question part must still explain a fair share of the story told with it:
+                # "I'm still nursing, can I book?" is about nursing, not about booking.
+                top = alone.ranked[0].entry_id
+                share = next((s.coverage for s in story.ranked if s.entry_id == top), 0.0)
+                if share < _STORY_SHARE:
+                    if self._refers_back(segment):
+                        return []  # "is this permanent?" about dark patches is not about results
+                    analysis = story
+            else:
+                # "is that normal?" asks about what was just said: "my skin is peeling on day 4".
+                analysis = story
         if self._confident(analysis):
             return [(analysis.ranked[0].entry_id, analysis.confidence)]
         torn = _torn_between(analysis.ranked, self.threshold)
@@ -555,10 +559,17 @@ class Matcher:
         peeling")."""
         if not self._course_entries:
             return None
-        if found.entry_id is not None and found.entry_id not in self._course_entries:
+        scored = self._score(stems)
+        named = {s.entry_id for s in scored if s.keyword > 0}
+        if (
+            found.entry_id is not None
+            and found.entry_id not in self._course_entries
+            and found.entry_id in named
+        ):
             return None
-        ranked = [s.entry_id for s in self._score(stems) if s.entry_id in self._course_entries]
-        chosen = found.entry_id or (ranked[0] if ranked else self._course_entries[0])
+        ranked = [s.entry_id for s in scored if s.entry_id in self._course_entries]
+        chosen = found.entry_id if found.entry_id in self._course_entries else None
+        chosen = chosen or (ranked[0] if ranked else self._course_entries[0])
         return Match(chosen, max(found.confidence, self.threshold), (chosen,), (), course=True)
 
     def _decide(self, text: str, stems: list[str]) -> Match:

@@ -41,6 +41,8 @@ REQUIRED_MESSAGES: tuple[str, ...] = (
     "checkins.from_today_many",
     "checkins.since_last_one",
     "checkins.since_last_many",
+    "checkins.wait_over_one",
+    "checkins.wait_over_many",
     "checkins.bullet",
     "checkins.question",
     "checkins.replies.all_good",

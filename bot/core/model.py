@@ -62,6 +62,9 @@ class RestrictionRule:
     keywords: tuple[str, ...] = ()
     texts: VerdictTexts = field(default_factory=VerdictTexts)
     id: str | None = None
+    discouraged: bool = False
+    """Something a clinic never encourages (smoking): the end of the wait says the healing break is over,
+    never "you can restart"."""
     held: bool = False
     """True when a provider's hold for this patient moved the day later than the knowledge base's."""
 

@@ -27,6 +27,8 @@ class Milestone:
     day: int
     entry_id: str
     subject: str
+    discouraged: bool = False
+    """The end of a healing break, not something to restart (see `RestrictionRule.discouraged`)."""
 
 
 def recovery_day(treated_on: date, today: date) -> int:
@@ -91,9 +93,13 @@ def verdict(
         key, allowed = "from_today", True
     else:
         key, allowed = "allowed", True
-    template = (
-        getattr(rule.texts, key, None) or getattr(main.texts, key, None) or kb.message(f"restriction.{key}")
+    # A break that must never read as encouragement (smoking) has its own shared wording, and does not
+    # borrow the main rule's ("you can restart alcohol").
+    shared = (kb.message(f"restriction.discouraged.{key}") if rule.discouraged else "") or kb.message(
+        f"restriction.{key}"
     )
+    borrowed = getattr(main.texts, key, None) if main.discouraged == rule.discouraged else None
+    template = getattr(rule.texts, key, None) or borrowed or shared
     values = {
         "day": day if day is not None else "",
         "from_day": rule.resume_day,
@@ -107,7 +113,7 @@ def verdict(
 def milestones(procedure: Procedure) -> list[Milestone]:
     """Every day on which something becomes allowed again, in order (the whole plan of a procedure)."""
     found = [
-        Milestone(rule.resume_day, entry.id, rule.subject)
+        Milestone(rule.resume_day, entry.id, rule.subject, rule.discouraged)
         for entry in procedure.entries
         if entry.restriction is not None
         for rule in entry.restriction.all_rules

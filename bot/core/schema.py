@@ -38,12 +38,14 @@ class VerdictTextsModel(_Strict):
 
 class RuleModel(VerdictTextsModel):
     id: Id | None = None
+    discouraged: bool = False
     keywords: list[Phrase] = Field(min_length=1)
     subject: Text
     resume_day: DayByVariant
 
 
 class RestrictionModel(VerdictTextsModel):
+    discouraged: bool = False
     subject: Text
     resume_day: DayByVariant
     rules: list[RuleModel] = []
@@ -157,12 +159,23 @@ class ProcedureFileModel(_Strict):
     course: list[CourseModel] = []
 
 
+class DiscouragedMessagesModel(_Strict):
+    """The wording for a break that is never encouraged (a rule with `discouraged: true`)."""
+
+    not_yet: Text
+    from_today: Text
+    from_tomorrow: Text | None = None
+    allowed: Text
+    unknown_day: Text
+
+
 class RestrictionMessagesModel(_Strict):
     not_yet: Text
     from_today: Text
     from_tomorrow: Text | None = None
     allowed: Text
     unknown_day: Text
+    discouraged: DiscouragedMessagesModel | None = None
 
 
 class CalendarModel(_Strict):
@@ -251,6 +264,7 @@ class ScreeningModel(_Strict):
     reports: list[CueText] = []
     never_reports: list[CueText] = []
     mild: list[CueText] = []
+    improving: list[CueText] = []
 
 
 class CrisisModel(_Strict):

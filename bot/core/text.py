@@ -124,7 +124,10 @@ def join_spelled(words: list[str], known: Collection[str], min_run: int = 3) -> 
             end += 1
         run = words[index:end]
         joined = "".join(run)
-        if len(run) >= 2 and (len(run) >= min_run or joined in known):
+        if len(run) >= 3 and joined not in known and joined[1:] in known:
+            result.append(words[index])  # "a p u s": the article stays a word
+            index += 1
+        elif len(run) >= 2 and (len(run) >= min_run or joined in known):
             result.append(joined)
             index = end
         else:

@@ -31,10 +31,11 @@ CRISIS_SIGN = "crisis"
 """The sign id reported for the crisis tier."""
 
 _SENTENCE_SPLIT = re.compile(r"[?!.;\n]+")
+_DOTTED_LETTERS = re.compile(r"\b(?:[^\W\d_]\.){2,}")
 _CLAUSE_PUNCTUATION = r"[,:()\-\u2013\u2014]+"
 _NEGATION_LOOKBACK = 3
 _WINDOW_SLACK = 3
-_STORY_SPAN = 9
+_STORY_SPAN = 8
 """The words of a sign told apart (a story) may stand this many words apart, within a sentence or across
 two sentences, but never across a contrast ("but") or a question about signs."""
 _COMPACT_MIN = 8
@@ -133,6 +134,7 @@ class Screener:
         self._reports = PhraseSet(reader.phrases(language.reports))
         self._never_reports = PhraseSet(reader.phrases(language.never_reports))
         self._mild = PhraseSet(reader.phrases(language.mild))
+        self._improving = PhraseSet(reader.phrases(language.improving))
 
     # ------------------------------------------------------------------------------------------- reading
 
@@ -183,7 +185,7 @@ class Screener:
 
         A crisis comes before everything else and is screened whatever the day.
         """
-        text = text[:MAX_SCREEN_CHARS]
+        text = _DOTTED_LETTERS.sub(lambda m: m.group(0).replace(".", " "), text[:MAX_SCREEN_CHARS])
         every_clause = self._clauses(text)
         if self._crisis_in(every_clause):
             return Screening(Tier.CRISIS, (CRISIS_SIGN,), None)
@@ -226,6 +228,8 @@ class Screener:
         ) or self._story(pattern, every_clause)
         if hit is not None and any(self._find(hit.words, p, negation_aware=False) for p in pattern.unless):
             return None  # "the bruise went purple and is a bit sore": a bruise changing colour is normal
+        if hit is not None and self._settling(hit.words, pattern):
+            return None  # "the swelling on my lips went down": the normal course, told
         if hit is not None:
             # The companion word may stand in another clause: "swelling went down, but it came back worse".
             if pattern.with_any and not any(
@@ -245,6 +249,17 @@ class Screener:
         ):
             return sign.tier
         return None
+
+    def _settling(self, words: tuple[str, ...], pattern: _Pattern) -> bool:
+        """True when the clause says the sign is settling ("went down", "back to normal") after naming it, and
+        does not deny that ("it has not gone down")."""
+        sign_words = {w for phrase in pattern.phrases for w in phrase}
+        first = next((i for i, w in enumerate(words) if w in sign_words), None)
+        if first is None:
+            return False
+        return any(
+            start > first and not self._negated(words, start) for start, _ in self._improving.spans(words)
+        )
 
     def _story(self, pattern: _Pattern, clauses: list[_Clause]) -> _Clause | None:
         """A phrase whose words are told apart: within `_STORY_SPAN` words, in one sentence or across two,
