@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.core.answer import Answer, Engine
-from bot.core.model import Tier
+from bot.core.matcher import DEFAULT_THRESHOLD, Matcher
+from bot.core.model import KnowledgeBase, Tier
 
 OTHER = "other"
 """The label of questions no entry covers: the right behaviour is to abstain, or to hand over to the clinic's
@@ -226,4 +228,62 @@ def render(report: Report) -> str:
     if report.misses:
         lines.append("misses:")
         lines += [f"  {miss}" for miss in report.misses]
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------------------- calibration
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Leave-one-out over a procedure's own examples: each example is asked of a knowledge base without it.
+
+    `points` holds, per example, the confidence of the decision and whether it was right, wrong or an
+    abstention at the engine's threshold; `by_threshold` what the same decisions give at other thresholds.
+    """
+
+    examples: int
+    points: tuple[tuple[float, str], ...]
+    by_threshold: tuple[tuple[float, int, int, int], ...]
+
+
+def leave_one_out(
+    kb: KnowledgeBase, procedure_id: str, thresholds: Sequence[float] = (0.3, 0.4, 0.5, 0.6, 0.7)
+) -> Calibration:
+    """Ask every example of `procedure_id` of a matcher built without it, at each of `thresholds`.
+
+    Data not used to build the matcher: the threshold is chosen on it, and the development sets check it.
+    """
+    procedure = kb.procedures[procedure_id]
+    points: list[tuple[float, str]] = []
+    rows = {t: [0, 0, 0] for t in thresholds}
+    for index, entry in enumerate(procedure.entries):
+        for number, example in enumerate(entry.examples):
+            kept = replace(entry, examples=entry.examples[:number] + entry.examples[number + 1 :])
+            without = replace(
+                procedure, entries=(*procedure.entries[:index], kept, *procedure.entries[index + 1 :])
+            )
+            for threshold in thresholds:
+                found = Matcher(without, kb.language, threshold).match(example)
+                outcome = (
+                    "abstain"
+                    if found.entry_id is None
+                    else ("right" if found.entry_id == entry.id else "wrong")
+                )
+                rows[threshold][("right", "wrong", "abstain").index(outcome)] += 1
+                if threshold == DEFAULT_THRESHOLD:
+                    points.append((found.confidence, outcome))
+    table = tuple((t, rows[t][0], rows[t][1], rows[t][2]) for t in thresholds)
+    return Calibration(sum(len(e.examples) for e in procedure.entries), tuple(points), table)
+
+
+def render_calibration(calibration: Calibration) -> str:
+    """The leave-one-out table: right, confidently wrong and abstained per threshold."""
+    lines = [f"leave-one-out over {calibration.examples} examples; per threshold:"]
+    for threshold, right, wrong, abstained in calibration.by_threshold:
+        total = right + wrong + abstained or 1
+        lines.append(
+            f"  {threshold:.2f}: right {100 * right / total:.1f}%, confidently wrong "
+            f"{100 * wrong / total:.1f}%, abstained {100 * abstained / total:.1f}%"
+        )
     return "\n".join(lines)
