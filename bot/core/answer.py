@@ -341,7 +341,13 @@ class Engine:
         )
         matched = [e for e in (procedure.entry(t) for t in match.topics) if e is not None]
         flagged = [e for e in matched if e.kind is Kind.RED_FLAG]
-        topic = flagged[0].id if flagged else (screening.topic or match.entry_id)
+        # What the patient asks about when it is itself a warning sign ("could that be a cold sore?"), else
+        # the sign's own topic, else a red-flag entry the question also touched.
+        asked = procedure.entry(match.entry_id) if match.entry_id else None
+        if asked is not None and asked.kind is Kind.RED_FLAG:
+            topic: str | None = asked.id
+        else:
+            topic = screening.topic or (flagged[0].id if flagged else match.entry_id)
         # Other questions in the same message still get their answers after the safety reply (see
         # _BESIDE_SIGNS). A symptom beside a "book a check" reply speaks of what is no longer expected: its
         # late answer, never its "this is normal" text.

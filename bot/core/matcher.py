@@ -41,6 +41,7 @@ PROCEDURE_TOKEN = "\x00procedure"
 
 _TORN_RATIO = 0.6
 _TORN_COVERAGE = 0.2
+_TIED_RATIO = 0.9
 _KIND_PRIOR = 1.3
 _KEYWORD_WEIGHT = 2.0
 _EXAMPLE_WEIGHT = 2.0
@@ -589,6 +590,11 @@ class Matcher:
             if whole.ranked and whole.ranked[0].entry_id == topic:
                 confidence = max(confidence, whole.confidence)
             return Match(topic, confidence, (topic,), ())
+        # Two entries all but tied, each with keywords of its own, are both asked about ("how many peels do
+        # I need to see results"): answer both, in the order they were asked, even when one looks confident.
+        tied = _torn_between(whole.ranked, self.threshold, _TIED_RATIO)
+        if tied is not None:
+            return tied
         if whole.ranked and whole.confidence >= self.threshold:
             top = whole.ranked[0].entry_id
             return Match(top, whole.confidence, (top,), ())
@@ -690,7 +696,7 @@ class Matcher:
         return frozenset({Kind.SYMPTOM, Kind.RED_FLAG})
 
 
-def _torn_between(ranked: tuple[Scored, ...], threshold: float) -> Match | None:
+def _torn_between(ranked: tuple[Scored, ...], threshold: float, ratio: float = _TORN_RATIO) -> Match | None:
     """Two entries, each backed by keywords of its own and close in score: answer both rather than neither.
 
     "can I go sunbathing by the pool?" is about the sun and about pools; a patient is better served by both
@@ -699,7 +705,7 @@ def _torn_between(ranked: tuple[Scored, ...], threshold: float) -> Match | None:
     if len(ranked) < 2:
         return None
     first, second = ranked[0], ranked[1]
-    if first.keyword <= 0 or second.keyword <= 0 or second.score < _TORN_RATIO * first.score:
+    if first.keyword <= 0 or second.keyword <= 0 or second.score < ratio * first.score:
         return None
     if min(first.coverage, second.coverage) < _TORN_COVERAGE:
         return None  # each must explain a part of the question
