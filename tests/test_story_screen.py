@@ -40,6 +40,7 @@ def test_sign_words_told_apart_still_escalate(engine: Engine, message: str, day:
         ("my lips feel dry. my cheeks are a bit pink and warm", 1),
         ("no pus at all. the spots on my chin are just small whiteheads", 4),
         ("how would i know if my lips were swelling because of an allergy?", 1),
+        ("my toddler touched my face with sticky hands, will it get infected?", 1),
     ],
 )
 def test_the_normal_course_negations_and_questions_stay_calm(engine: Engine, message: str, day: int) -> None:
