@@ -51,6 +51,13 @@ _COMMON_SHARE = 0.2
 _POSTINGS_PER_WORD = 48
 """How many entries, besides those with a keyword in the question, have their examples compared."""
 _CORRECTIONS_LIMIT = 10_000
+_COVERAGE_KNEE = 0.5
+"""An entry that explains at least this share of a question's content keeps its full confidence; below it,
+the confidence falls in proportion (chosen by leave-one-out over the examples: see bot.evaluation)."""
+_UNKNOWN_WEIGHT = 0.5
+"""Words the knowledge base has never seen count this much of their weight against an entry."""
+_RANK_FLOOR = 0.5
+"""An entry that explains nothing of the question keeps this share of its score in the ranking."""
 _STORY_SHARE = 0.3
 """How much of a story told with a question ("my cheeks went dark ... is this permanent?") the answer to the
 question must explain."""
@@ -437,18 +444,15 @@ class Matcher:
         query = set(self._content(stems))
         idf = self._idf
         q_weights = {w: idf.get(w, self._unknown_idf) for w in query}
-        # Words the knowledge base has never seen count for less than words that point to another entry:
-        # a chatty question ("to celebrate my newfound radiant skin") is not about something else.
-        total = sum(
-            v * (UNKNOWN_WEIGHT if w not in idf else 1.0)
-            for w, v in q_weights.items()
-            if w not in self._frame and w not in self._social
-        )
+        # The content an entry should explain: frame and politeness words left out, and words the knowledge
+        # base has never seen counting less than words that point to another entry (a chatty question, "to
+        # celebrate my newfound radiant skin", is not about something else).
         explaining = {
-            w: v * (UNKNOWN_WEIGHT if w not in idf else 1.0)
+            w: v * (_UNKNOWN_WEIGHT if w not in idf else 1.0)
             for w, v in q_weights.items()
             if w not in self._frame and w not in self._social
         }
+        total = sum(explaining.values())
         # Candidates: the entries with a keyword in the question, and those whose examples could be most like
         # it, found through the words that only some entries use (common words cannot tell them apart).
         telling = [w for w in q_weights if w in idf and idf[w] >= self._telling_idf]
@@ -485,7 +489,7 @@ class Matcher:
             coverage = sum(v for w, v in explaining.items() if w in bag) / total if total > 0 else 1.0
             # An entry that explains little of the question ranks lower: "when your gym session calls" is
             # about the gym, not about calling the clinic.
-            value *= RANK_FLOOR + (1.0 - RANK_FLOOR) * min(1.0, coverage / COVERAGE_KNEE)
+            value *= _RANK_FLOOR + (1.0 - _RANK_FLOOR) * min(1.0, coverage / _COVERAGE_KNEE)
             results.append(
                 Scored(
                     entry_id,
@@ -718,10 +722,6 @@ def _torn_between(ranked: tuple[Scored, ...], threshold: float, ratio: float = _
     return Match(pair[0].entry_id, round(confidence, 3), (pair[0].entry_id, pair[1].entry_id), ())
 
 
-COVERAGE_KNEE = 0.5
-UNKNOWN_WEIGHT = 0.5
-RANK_FLOOR = 0.5
-COVERAGE_POWER = 1.0
 
 
 def _confidence(ranked: tuple[Scored, ...]) -> float:
@@ -733,5 +733,5 @@ def _confidence(ranked: tuple[Scored, ...]) -> float:
     runner_up = ranked[1].score if len(ranked) > 1 else 0.0
     ratio = runner_up / best.score if best.score > 0 else 1.0
     evidence = 1.0 - math.exp(-(1.2 * best.keyword + 1.5 * best.similarity))
-    explained = float(min(1.0, best.coverage / COVERAGE_KNEE) ** COVERAGE_POWER)
+    explained = min(1.0, best.coverage / _COVERAGE_KNEE)
     return round(max(0.0, min(1.0, evidence * (1.0 - 0.5 * ratio * ratio) * explained)), 3)
