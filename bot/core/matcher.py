@@ -722,8 +722,6 @@ def _torn_between(ranked: tuple[Scored, ...], threshold: float, ratio: float = _
     return Match(pair[0].entry_id, round(confidence, 3), (pair[0].entry_id, pair[1].entry_id), ())
 
 
-
-
 def _confidence(ranked: tuple[Scored, ...]) -> float:
     """Map the evidence for the best entry to [0, 1]: keywords and similar examples, discounted by a close
     runner-up and by how little of the question the entry explains."""
