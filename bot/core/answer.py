@@ -273,24 +273,19 @@ class Engine:
         match: Match,
         note: str | None,
     ) -> Answer | None:
-        """A question about the time before the treatment gets the preparation answer, and never an after-care
-        verdict. When what it names ("can I shave before?") has an answer that speaks about the time before
-        itself, that answer leads."""
-        preparation = self.kb.language.preparation_topic
-        matcher = self.matchers[procedure.id]
-        if preparation is None or procedure.entry(preparation) is None:
+        """A question about the time before the treatment (the matcher chose the preparation answer, led by
+        an entry that speaks about the time before itself): never an after-care verdict."""
+        if match.entry_id is None:
             return None
-        subject = matcher.subject(question, exclude=preparation)
-        topics = (subject, preparation) if subject in matcher.speaks_before else (preparation,)
         return self._reply(
             question,
             procedure,
             day,
             treated_on,
-            topic=topics[0],
-            topics=topics,
-            answer_ids=topics,
-            confidence=max(match.confidence, self.matchers[procedure.id].threshold),
+            topic=match.entry_id,
+            topics=match.topics,
+            answer_ids=match.topics,
+            confidence=match.confidence,
             note=note,
             with_verdicts=False,
         )

@@ -530,8 +530,19 @@ class Matcher:
             if course is not None:
                 return course
         if before:
-            return Match(found.entry_id, found.confidence, found.topics, found.suggestions, before=True)
+            return self._before_match(text, found)
         return found
+
+    def _before_match(self, text: str, found: Match) -> Match:
+        """A question about the time before the treatment: the preparation entry, led by the entry the
+        question names when that entry's own answer speaks about the time before ("shave the day before")."""
+        preparation = self.language.preparation_topic
+        if preparation is None or preparation not in self._index_of:
+            return Match(found.entry_id, found.confidence, found.topics, found.suggestions, before=True)
+        subject = self.subject(text, exclude=preparation)
+        topics = (subject, preparation) if subject in self.speaks_before else (preparation,)
+        confidence = max(found.confidence, self.threshold)
+        return Match(topics[0], confidence, topics, (), before=True)
 
     def _segment_topics(
         self, segment: str, context: str, memo: dict[tuple[str, ...], tuple[Scored, ...]]
