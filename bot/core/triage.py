@@ -119,7 +119,10 @@ class Screener:
         self._item_words = frozenset(vocabulary - function_words - language.negations)
         self._known = frozenset(vocabulary | crisis_words)
         self._plain = frozenset(plain)
-        self._long_words = sorted(w for w in self._known if len(w) >= 5)
+        by_shape: dict[tuple[str, int], list[str]] = {}
+        for word in sorted(w for w in self._known if len(w) >= 5):
+            by_shape.setdefault((word[0], len(word)), []).append(word)
+        self._by_shape = by_shape
         self._cache: dict[str, str] = {}
         self._negations = language.negations | reader.word_stems(language.negations)
         self._never = reader.word_stems(w for w in language.negations if w == "never")
@@ -151,15 +154,21 @@ class Screener:
                     result = stemmed
                     break
             else:
-                if len(result) >= 5:
-                    best = process.extractOne(
-                        result, self._long_words, scorer=fuzz.ratio, score_cutoff=_TYPO_CUTOFF
-                    )
+                near = self._near(result) if len(result) >= 5 else ()
+                if near:
+                    best = process.extractOne(result, near, scorer=fuzz.ratio, score_cutoff=_TYPO_CUTOFF)
                     result = best[0] if best else result
         # Only typos of the knowledge base's own words are remembered: other words patients type are not kept.
         if result != self.reader.stem(word) and len(self._cache) < 10_000:
             self._cache[word] = result
         return result
+
+    def _near(self, stem: str) -> list[str]:
+        """The signs' long words a typo of `stem` could be: same first letter, a similar length (a fuzzy ratio
+        of 84 allows no more than that)."""
+        return [
+            w for size in range(len(stem) - 2, len(stem) + 3) for w in self._by_shape.get((stem[0], size), ())
+        ]
 
     def _clauses(self, text: str) -> list[_Clause]:
         clauses = []
@@ -193,7 +202,7 @@ class Screener:
         present = {word for clause in every_clause for word in clause.words}
         candidates = {
             i for i in self._with_compact if any(c in compact_text for c in self._patterns[i].compact)
-        }
+        }  # words run together ("cantbreathe")
         for word in present:
             candidates |= self._by_word.get(word, set())
         fired: list[tuple[Tier, WarningSign]] = []
