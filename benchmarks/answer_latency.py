@@ -2,7 +2,8 @@
 
 Run: `python benchmarks/answer_latency.py [QUESTIONS.yaml]`. The questions default to the project's shared
 development set when it sits beside the checkout, else to the knowledge base's own examples.
-Targets at 1x: median < 0.5 ms, p99 < 2 ms.
+Targets: at 1x the median at or under 0.5 ms; at 50x the p99 under 2 ms (the index keeps the work per
+question bounded as the knowledge base grows).
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ SCALE = 50
 def questions(argv: list[str], engine: Engine) -> tuple[str, list[tuple[str, int | None]]]:
     """The question set to time, and where it came from."""
     candidates = [Path(argv[1])] if len(argv) > 1 else []
-    candidates.append(Path(__file__).resolve().parents[2] / "shared" / "spec" / "dev-questions.yaml")
+    here = Path(__file__).resolve()
+    candidates += [parent / "shared" / "spec" / "dev-questions.yaml" for parent in here.parents[1:4]]
     for path in candidates:
         if path.is_file():
             items = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -76,10 +78,11 @@ def main(argv: list[str]) -> int:
     entries = len(engine.procedure("microneedling").entries)
     print(f"questions: {len(items)} from {source}; {ROUNDS} rounds")
     median, p99 = measure(engine, items)
-    print(f"1x  ({entries} entries): median {median:.3f} ms, p99 {p99:.3f} ms  (target < 0.5 / < 2 ms)")
+    print(f"1x  ({entries} entries): median {median:.3f} ms, p99 {p99:.3f} ms  (target: median <= 0.5 ms)")
     big = Engine(scaled(engine.kb, SCALE), engine.clinic)
     median, p99 = measure(big, items)
-    print(f"{SCALE}x ({entries * SCALE} entries): median {median:.3f} ms, p99 {p99:.3f} ms")
+    size = f"{SCALE}x ({entries * SCALE} entries)"
+    print(f"{size}: median {median:.3f} ms, p99 {p99:.3f} ms  (target: p99 < 2 ms)")
     return 0
 
 

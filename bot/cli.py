@@ -18,7 +18,14 @@ import yaml
 from bot.config import Config, ConfigError, check_timezone, check_token, load_config
 from bot.services import Services
 from bot.services.answering import Answering, DayError
-from bot.services.evaluation import EvalFileError, evaluate, parse_items, render
+from bot.services.evaluation import (
+    EvalFileError,
+    evaluate,
+    leave_one_out,
+    parse_items,
+    render,
+    render_calibration,
+)
 from bot.services.knowledge import Knowledge, KnowledgeError, check, shipped_folder, suggestions
 from bot.services.views import DateStatus
 from bot.storage import DatabaseUnavailable, Store, reports
@@ -117,6 +124,9 @@ def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
         raise UsageError(f"{path}: {exc}") from None
     report, answers = evaluate(answering.knowledge.engine, args.procedure, items, args.variant)
     out.write(render(report) + "\n")
+    if args.calibrate:
+        kb = answering.knowledge.engine.kb
+        out.write(render_calibration(leave_one_out(kb, args.procedure)) + "\n")
     if args.predictions:
         with open(args.predictions, "w", encoding="utf-8") as handle:
             for answer in answers:
@@ -399,6 +409,11 @@ def build_parser() -> argparse.ArgumentParser:
     common(ev)
     ev.add_argument("--predictions", metavar="OUT.jsonl", help="write one `ask --json` object per item")
     ev.add_argument("--gate", action="store_true", help="exit 1 unless the release bar is met")
+    ev.add_argument(
+        "--calibrate",
+        action="store_true",
+        help="also ask every example of the knowledge base of a matcher built without it (slow)",
+    )
     ev.set_defaults(handler=cmd_eval)
 
     chat = sub.add_parser("chat", help="talk to the assistant in this terminal")

@@ -8,17 +8,22 @@ from datetime import date
 from typing import Any
 
 from bot.core.matcher import DEFAULT_THRESHOLD, MAX_TOPICS, Match, Matcher
-from bot.core.model import Entry, Kind, KnowledgeBase, Procedure, Tier
-from bot.core.recovery import Verdict, entry_values, pick_rule, verdict
-from bot.core.text import MAX_INPUT_CHARS, fill, stem
+from bot.core.model import CourseLine, Entry, Kind, KnowledgeBase, Procedure, Tier
+from bot.core.recovery import Verdict, entry_values, verdict
+from bot.core.text import MAX_INPUT_CHARS, fill
 from bot.core.triage import Screener, Screening
 
 MAX_REPLY_CHARS = 4096
 """Telegram's limit for one message."""
 
-_TOMORROW = frozenset(
-    stem(w) for w in ("tomorrow", "tomorow", "tommorow", "tommorrow", "tmrw", "tmr", "tmrrw", "2moro")
-)
+# Beside a warning sign, which other answers still follow the safety reply. Symptom texts ("mild itching is
+# normal") would play a same-day sign down; an emergency or a crisis gets nothing but the safety reply.
+_BESIDE_SIGNS: dict[Tier, tuple[Kind, ...]] = {
+    Tier.CRISIS: (),
+    Tier.EMERGENCY: (),
+    Tier.SAME_DAY: (Kind.RESTRICTION, Kind.ADVICE, Kind.INFO),
+    Tier.ROUTINE: (Kind.RESTRICTION, Kind.ADVICE, Kind.INFO, Kind.SYMPTOM),
+}
 
 
 @dataclass(frozen=True)
@@ -26,7 +31,8 @@ class Clinic:
     """How the clinic is named and reached; filled into warning-sign replies.
 
     A detail left unset is worded by the knowledge base (`clinic.name`, `clinic.phone`,
-    `clinic.emergency_number` in messages.yaml), e.g. "the number on your aftercare sheet".
+    `clinic.emergency_number`, `clinic.crisis_line` in messages.yaml), e.g. "the number on your aftercare
+    sheet". `crisis_line` is who to call in a crisis (thoughts of suicide or self-harm, an overdose).
     """
 
     name: str | None = None
@@ -79,6 +85,9 @@ class Answer:
     verdicts: tuple[Verdict, ...] = field(default=(), compare=False)
     alert_tier: Tier | None = None
     """The priority of the staff alert (the urgency, or higher when the warning sign asks for it)."""
+    hand_over: bool = False
+    """The reply hands the patient over to the clinic's team (a question about price, booking, ...): the front
+    end offers "Talk to a person" with it, as for the `human` entry."""
 
     @property
     def red_flag(self) -> bool:
@@ -111,6 +120,7 @@ class Answer:
             "allowed_now": self.allowed_now,
             "allowed_from_day": self.allowed_from_day,
             "suggestions": [s.id for s in self.suggestions],
+            "hand_over": self.hand_over,
             "answer": self.text,
         }
 
@@ -127,13 +137,13 @@ class Engine:
     def __init__(self, kb: KnowledgeBase, clinic: Clinic | None = None, threshold: float = DEFAULT_THRESHOLD):
         self.kb = kb
         self.clinic = (clinic or Clinic()).with_defaults(kb)
-        self.matchers = {pid: Matcher(p, threshold) for pid, p in kb.procedures.items()}
+        self.matchers = {pid: Matcher(p, kb.language, threshold) for pid, p in kb.procedures.items()}
         # Variants share their words but not their days (a sign may count from another day), hence one
         # screener per (procedure, variant); None stands for the default variant.
         self.screeners: dict[tuple[str, str | None], Screener] = {
-            (pid, None): Screener(p) for pid, p in kb.procedures.items()
+            (pid, None): Screener(p, kb.language) for pid, p in kb.procedures.items()
         }
-        self.screeners.update({key: Screener(p) for key, p in kb.variants.items()})
+        self.screeners.update({key: Screener(p, kb.language) for key, p in kb.variants.items()})
 
     @property
     def procedures(self) -> list[str]:
@@ -179,10 +189,18 @@ class Engine:
         if not question.strip():
             return self._bare(question, day, fill(self.kb.message("matching.empty"), values))
         screening = self.screen(question, procedure_id, day, variant)
+        if screening is not None and screening.tier is Tier.CRISIS:
+            return self._crisis(question, procedure, day)
         match = self.matchers[procedure_id].match(question)
         note = fill(self.kb.message("matching.too_long"), values) if len(question) > MAX_INPUT_CHARS else None
         if screening is not None:
             return self._escalate(question, procedure, day, treated_on, screening, match, note)
+        if match.before:
+            before = self._before(question, procedure, day, treated_on, match, note)
+            if before is not None:
+                return before
+        if match.course and procedure.course:
+            return self._course(question, procedure, day, match, values)
         if match.abstained:
             return self._abstain(question, procedure, day, match, values)
         return self._reply(
@@ -238,6 +256,65 @@ class Engine:
         text = fill(self.kb.message(key), values)
         return Answer(question, day, None, (), match.confidence, None, None, None, suggestions, None, (text,))
 
+    def _crisis(self, question: str, procedure: Procedure, day: int | None) -> Answer:
+        """Thoughts of suicide or self-harm, or an overdose: the crisis line and the clinic, nothing else."""
+        safety = fill(
+            self.kb.message("crisis.reply"), self.values(procedure, day=day if day is not None else "")
+        )
+        return Answer(
+            question, day, None, (), 1.0, Tier.CRISIS, None, None, (), safety, (), alert_tier=Tier.CRISIS
+        )
+
+    def _before(
+        self,
+        question: str,
+        procedure: Procedure,
+        day: int | None,
+        treated_on: date | None,
+        match: Match,
+        note: str | None,
+    ) -> Answer | None:
+        """A question about the time before the treatment (the matcher chose the preparation answer, led by
+        an entry that speaks about the time before itself): never an after-care verdict."""
+        if match.entry_id is None:
+            return None
+        return self._reply(
+            question,
+            procedure,
+            day,
+            treated_on,
+            topic=match.entry_id,
+            topics=match.topics,
+            answer_ids=match.topics,
+            confidence=match.confidence,
+            note=note,
+            with_verdicts=False,
+        )
+
+    def _course(
+        self, question: str, procedure: Procedure, day: int | None, match: Match, values: dict[str, object]
+    ) -> Answer:
+        """A general question about the days after ("what will I look like?"): what is normal, for the
+        patient's day when it is known, else day by day."""
+        lines = procedure.course_on(day) or procedure.course
+        if day is not None and procedure.course_on(day):
+            intro = fill(self.kb.message("course.on_day"), values)
+            body = "\n".join(line.text for line in lines)
+        else:
+            intro = fill(self.kb.message("course.by_day"), values)
+            bullet = self.kb.message("checkins.bullet", "- ")
+            body = "\n".join(f"{bullet}{self._course_days(line)}: {line.text}" for line in lines)
+        outro = fill(self.kb.message("course.outro"), values)
+        text = "\n\n".join(p for p in (f"{intro}\n{body}", outro) if p.strip())
+        topics = match.topics[:1]
+        return Answer(
+            question, day, match.entry_id, topics, match.confidence, None, None, None, (), None, (text,)
+        )
+
+    def _course_days(self, line: CourseLine) -> str:
+        key = "course.days_one" if line.from_day == line.until_day else "course.days_range"
+        return fill(self.kb.message(key), {"from_day": line.from_day, "until_day": line.until_day})
+
     def _escalate(
         self,
         question: str,
@@ -260,19 +337,23 @@ class Engine:
         )
         matched = [e for e in (procedure.entry(t) for t in match.topics) if e is not None]
         flagged = [e for e in matched if e.kind is Kind.RED_FLAG]
-        topic = flagged[0].id if flagged else (screening.topic or match.entry_id)
-        # Other questions in the same message still get their answers after the safety reply. Beside a
-        # same-day sign, symptom texts ("mild itching is normal") are left out: they would play it down. An
-        # emergency gets nothing but the safety reply, so that nothing distracts from it.
-        kinds = {
-            Tier.EMERGENCY: (),
-            Tier.SAME_DAY: (Kind.RESTRICTION, Kind.ADVICE, Kind.INFO),
-            Tier.ROUTINE: (Kind.RESTRICTION, Kind.ADVICE, Kind.INFO, Kind.SYMPTOM),
-        }[screening.tier]
+        # What the patient asks about when it is itself a warning sign ("could that be a cold sore?"), else
+        # the sign's own topic, else a red-flag entry the question also touched.
+        asked = procedure.entry(match.entry_id) if match.entry_id else None
+        if asked is not None and asked.kind is Kind.RED_FLAG:
+            topic: str | None = asked.id
+        else:
+            topic = screening.topic or (flagged[0].id if flagged else match.entry_id)
+        # Other questions in the same message still get their answers after the safety reply (see
+        # _BESIDE_SIGNS). A symptom beside a "book a check" reply speaks of what is no longer expected: its
+        # late answer, never its "this is normal" text.
+        kinds = _BESIDE_SIGNS[screening.tier]
         candidates = [
             e for e in (procedure.entry(t) for t in dict.fromkeys((topic, *match.topics)) if t) if e
         ]
-        others = tuple(e.id for e in candidates if e.kind in kinds)[:MAX_TOPICS]
+        others = tuple(
+            e.id for e in candidates if e.kind in kinds and (e.kind is not Kind.SYMPTOM or e.symptom)
+        )[:MAX_TOPICS]
         topics = tuple(dict.fromkeys(t for t in (topic, *others) if t))[:MAX_TOPICS]
         return self._reply(
             question,
@@ -287,6 +368,7 @@ class Engine:
             urgency=screening.tier,
             safety=safety,
             alert_tier=min(alert_tier, screening.tier, key=lambda t: t.rank),
+            late=True,
         )
 
     def _reply(
@@ -304,17 +386,22 @@ class Engine:
         urgency: Tier | None = None,
         safety: str | None = None,
         alert_tier: Tier | None = None,
+        with_verdicts: bool = True,
+        late: bool = False,
     ) -> Answer:
-        """Compose the answer texts for `answer_ids` (restriction verdicts included) around a safety reply."""
+        """Compose the answer texts for `answer_ids` around a safety reply.
+
+        Restriction verdicts are included unless `with_verdicts` is False (a question about the time before);
+        symptoms speak in their late wording when `late` (beside a warning sign)."""
         sections: list[str] = []
         verdicts: list[Verdict] = []
         words = self.matchers[procedure.id].stems(question)
-        if len(answer_ids) > 1 and self.kb.message("matching.multi_intro"):
+        if len(answer_ids) > 1 and with_verdicts and self.kb.message("matching.multi_intro"):
             sections.append(fill(self.kb.message("matching.multi_intro"), self.values(procedure)))
         for entry in (procedure.entry(i) for i in answer_ids):
             if entry is None:
                 continue
-            body, found = self._entry_text(procedure, entry, words, day, treated_on)
+            body, found = self._entry_text(procedure, entry, words, day, treated_on, with_verdicts, late)
             sections.append(body)
             if found is not None:
                 verdicts.append(found)
@@ -335,6 +422,7 @@ class Engine:
             sections=tuple(sections),
             verdicts=tuple(verdicts),
             alert_tier=alert_tier or urgency,
+            hand_over=topic is not None and topic in procedure.hand_overs,
         )
 
     def _entry_text(
@@ -344,13 +432,17 @@ class Engine:
         words: list[str],
         day: int | None,
         treated_on: date | None,
+        with_verdict: bool = True,
+        late: bool = False,
     ) -> tuple[str, Verdict | None]:
         values = self.values(procedure, day=day if day is not None else "")
         values.update(entry_values(self.kb, entry, treated_on))
-        rule = pick_rule(entry, words)
-        if rule is not None:
-            found = verdict(self.kb, entry, rule, day, treated_on, tomorrow=not _TOMORROW.isdisjoint(words))
+        matcher = self.matchers[procedure.id]
+        rule = matcher.rule_for(entry, words)
+        if rule is not None and with_verdict:
+            tomorrow = matcher.asks_about_tomorrow(words)
+            found = verdict(self.kb, entry, rule, day, treated_on, tomorrow=tomorrow)
             return f"{found.text} {fill(entry.answer, values)}", found
-        if entry.symptom is not None and day is not None and day > entry.symptom.normal_until_day:
+        if entry.symptom is not None and (late or (day is not None and day > entry.symptom.normal_until_day)):
             return fill(entry.symptom.late_answer, values), None
         return fill(entry.answer, values), None

@@ -232,12 +232,15 @@ def checkin_text(kb: KnowledgeBase, procedure: Procedure, day: int, values: Mapp
     previous = max((s.day for s in steps if s.day < day), default=0)
     values = {**values, "procedure": procedure.name, "day": day}
     every = milestones(procedure)
-    today = [m for m in every if m.day == day]
-    since = [m for m in every if previous < m.day < day]
+    today = [m for m in every if m.day == day and not m.discouraged]
+    since = [m for m in every if previous < m.day < day and not m.discouraged]
+    # The end of a break from something never encouraged (smoking) is said as such, never "you can restart".
+    ended = [m for m in every if previous < m.day <= day and m.discouraged]
     parts = [
         fill(step.text, values),
         _subjects(kb, today, "from_today", values),
         _subjects(kb, since, "since_last", values),
+        _subjects(kb, ended, "wait_over", values),
         fill(kb.message("checkins.question"), values),
     ]
     return "\n\n".join(p for p in parts if p)

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process, utils
-
-from bot.core.text import STOPWORDS
 
 SIMILAR = 72.0
 """token_sort_ratio (0-100) of the content words from which two questions count as the same question."""
 
 
-def _key(text: str) -> str:
+def _key(text: str, stopwords: Collection[str]) -> str:
     """The words that carry the meaning ("can i dye my hair?" -> "dye hair"), else the whole text."""
     words = utils.default_process(text).split()
-    content = [w for w in words if w not in STOPWORDS]
+    content = [w for w in words if w not in stopwords]
     return " ".join(content or words)
 
 
@@ -33,15 +31,19 @@ class Group:
         return len(self.texts)
 
 
-def group_questions(texts: Iterable[str], cutoff: float = SIMILAR) -> list[Group]:
-    """Cluster `texts` by word-order-insensitive similarity; biggest groups first, then first seen."""
+def group_questions(
+    texts: Iterable[str], cutoff: float = SIMILAR, stopwords: Collection[str] = frozenset()
+) -> list[Group]:
+    """Cluster `texts` by word-order-insensitive similarity; biggest groups first, then first seen.
+
+    `stopwords` (the knowledge base's `language.stopwords`) are left out of the comparison."""
     groups: list[Group] = []
     keys: list[str] = []
     for text in texts:
         clean = " ".join(text.split())
         if not clean:
             continue
-        key = _key(clean)
+        key = _key(clean, stopwords)
         best = (
             process.extractOne(key, keys, scorer=fuzz.token_sort_ratio, score_cutoff=cutoff) if keys else None
         )

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
+from bot.core.language import Language
 from bot.core.model import (
     CheckinOption,
     CheckinPlan,
@@ -30,14 +32,17 @@ from bot.core.model import (
 from bot.core.schema import (
     CheckinStepModel,
     EntryModel,
+    LanguageFileModel,
     MessagesFileModel,
     ProcedureFileModel,
     RestrictionModel,
     RuleModel,
 )
+from bot.core.text import Stemming, SuffixRule
 from bot.core.yamlsafe import MAX_BYTES, LoadedYaml, YamlProblem, load_yaml_text
 
 MESSAGES_FILE = "messages.yaml"
+LANGUAGE_FILE = "language.yaml"
 READ_DEADLINE_SECONDS = 1.0
 
 
@@ -80,6 +85,7 @@ def load_folder(folder: Path, monotonic: Monotonic | None = None) -> LoadResult:
     procedures: dict[str, Procedure] = {}
     variants: dict[tuple[str, str], Procedure] = {}
     messages: dict[str, object] | None = None
+    language: Language | None = None
     loaded_files: dict[str, LoadedYaml] = {}
     for path in files:
         name = str(path)
@@ -89,6 +95,9 @@ def load_folder(folder: Path, monotonic: Monotonic | None = None) -> LoadResult:
         loaded_files[name] = loaded
         if path.name == MESSAGES_FILE:
             messages = _messages(name, loaded, problems)
+            continue
+        if path.name == LANGUAGE_FILE:
+            language = _language(name, loaded, problems)
             continue
         found = _procedure(name, loaded, problems)
         if not found:
@@ -104,11 +113,13 @@ def load_folder(folder: Path, monotonic: Monotonic | None = None) -> LoadResult:
         variants.update({(p.id, p.variant): p for p in found if p.variant is not None})
     if messages is None and not any(p.file.endswith(MESSAGES_FILE) for p in problems):
         problems.append(Problem(str(folder / MESSAGES_FILE), 0, "missing: the shared wording file"))
+    if language is None and not any(p.file.endswith(LANGUAGE_FILE) for p in problems):
+        problems.append(Problem(str(folder / LANGUAGE_FILE), 0, "missing: the file of how messages are read"))
     if not procedures and not problems:
         problems.append(Problem(str(folder), 0, "no procedure files in this folder"))
-    if problems or messages is None:
+    if problems or messages is None or language is None:
         return LoadResult(None, sorted(problems), loaded_files)
-    return LoadResult(KnowledgeBase(procedures, messages, variants), [], loaded_files)
+    return LoadResult(KnowledgeBase(procedures, messages, variants, language), [], loaded_files)
 
 
 def _read(path: Path, problems: list[Problem], monotonic: Monotonic | None) -> LoadedYaml | None:
@@ -220,6 +231,60 @@ def _messages(name: str, loaded: LoadedYaml, problems: list[Problem]) -> dict[st
             Problem(name, loaded.line_of(path), f"{_dotted(path)}: must be text or a list of texts")
         )
     return None if bad else dict(loaded.data)
+
+
+def _language(name: str, loaded: LoadedYaml, problems: list[Problem]) -> Language | None:
+    try:
+        model = LanguageFileModel.model_validate(loaded.data)
+    except ValidationError as exc:
+        problems.extend(_validation_problems(name, loaded, exc))
+        return None
+    return language_from_model(model)
+
+
+def language_from_model(model: LanguageFileModel) -> Language:
+    """The domain object for a validated language file."""
+    s, q, sc = model.stemming, model.questions, model.screening
+    stemming = Stemming(
+        suffixes=tuple(SuffixRule(x.suffix, x.replace, x.min_length) for x in s.suffixes),
+        plural_exceptions=tuple(s.plural_exceptions),
+        keep_double=frozenset(s.keep_double),
+        drop_final=frozenset(s.drop_final),
+        keep=frozenset(s.keep),
+        shortest=s.shortest,
+    )
+    return Language(
+        stopwords=frozenset(model.words.stopwords),
+        frame=frozenset(model.words.frame),
+        negations=frozenset(model.words.negations),
+        contractions=MappingProxyType(dict(model.words.contractions)),
+        stemming=stemming,
+        plurals=tuple(s.plurals),
+        leading=frozenset(q.leading),
+        anywhere=frozenset(q.anywhere),
+        pairs=tuple(q.pairs),
+        statement_starts=frozenset(q.statement_starts),
+        refers_back=frozenset(q.refers_back),
+        procedure_pronouns=frozenset(q.procedure_pronouns),
+        joiners=tuple(q.joiners),
+        restriction=tuple(q.restriction),
+        symptom=tuple(q.symptom),
+        tomorrow=tuple(q.tomorrow),
+        preparation_topic=model.timing.preparation_topic,
+        before=tuple(model.timing.before),
+        not_before=tuple(model.timing.not_before),
+        course=tuple(model.course.cues),
+        clause_breaks=tuple(sc.clause_breaks),
+        coordinators=frozenset(sc.coordinators),
+        list_fillers=frozenset(sc.list_fillers),
+        asks_about=tuple(sc.asks_about),
+        reports=tuple(sc.reports),
+        never_reports=tuple(sc.never_reports),
+        mild=tuple(sc.mild),
+        improving=tuple(sc.improving),
+        crisis=tuple(model.crisis.phrases),
+        crisis_exclusions=tuple(model.crisis.exclusions),
+    )
 
 
 def _non_text_values(node: object, path: tuple[str | int, ...]) -> list[tuple[str | int, ...]]:
@@ -405,7 +470,12 @@ def _entry(index: int, loaded: LoadedYaml, model: EntryModel, variant: str | Non
     if model.restriction is not None:
         r = model.restriction
         restriction = Restriction(
-            main=RestrictionRule(subject=r.subject, resume_day=_pick(r.resume_day, variant), texts=_texts(r)),
+            main=RestrictionRule(
+                subject=r.subject,
+                resume_day=_pick(r.resume_day, variant),
+                texts=_texts(r),
+                discouraged=r.discouraged,
+            ),
             rules=tuple(
                 RestrictionRule(
                     subject=rule.subject,
@@ -413,6 +483,7 @@ def _entry(index: int, loaded: LoadedYaml, model: EntryModel, variant: str | Non
                     keywords=tuple(rule.keywords),
                     texts=_texts(rule),
                     id=rule.id,
+                    discouraged=rule.discouraged,
                 )
                 for rule in r.rules
             ),
@@ -461,6 +532,7 @@ def _to_domain(name: str, loaded: LoadedYaml, model: ProcedureFileModel, variant
                 mild_tier=Tier(s.mild_tier) if s.mild_tier else None,
                 reply=None if s.reply is None else _pick(s.reply, variant),
                 alert_tier=Tier(s.alert_tier) if s.alert_tier else None,
+                unless=tuple(s.unless),
             )
             for s in model.warning_signs.signs
         ),
@@ -485,6 +557,7 @@ def _to_domain(name: str, loaded: LoadedYaml, model: ProcedureFileModel, variant
             topic: Kind.CONVERSATION if kind == "other" else Kind(kind)
             for topic, kind in model.topics.items()
         },
+        hand_overs=frozenset(topic for topic, kind in model.topics.items() if kind == "other"),
         variants=tuple(Variant(v.id, v.title) for v in model.procedure.variants),
         variant=variant,
         course=tuple(

@@ -1,102 +1,100 @@
 """Route a patient's question to the knowledge-base entry that answers it, or abstain.
 
-Real questions share most of their words ("how long after microneedling can I use ...") and differ in one, so
+Real questions share most of their words ("how long after the treatment can I use ...") and differ in one, so
 whole-sentence similarity alone is weak. The matcher therefore works on words:
 
 1. normalise, fix typos against the knowledge base's own vocabulary, merge split words ("make up");
 2. find keyword phrases, longest first, so "tinted sunscreen" counts for makeup and not also for sunscreen;
-3. compare the remaining words with every example question, weighting words by how few entries use them;
-4. read the question parts of a message separately, so "can I wear makeup and go to the gym?" gets two
+3. compare the remaining words with the example questions of the entries that share words with it, weighting
+   words by how few entries use them (an index keeps this fast for large knowledge bases);
+4. say how much of the question the best entry explains: a keyword alone is not enough when most of the
+   question's words point to other entries or to none;
+5. read the question parts of a message separately, so "can I wear makeup and go to the gym?" gets two
    answers and "my skin is itchy and flaky, can I scratch it?" gets the one that was asked.
+
+Which words are grammar (stopwords, question cues, "before my appointment") comes from the language file.
 """
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from bot.core.model import Kind, Procedure
-from bot.core.text import NEGATIONS, STOPWORDS, stem, tokens
+from bot.core.language import Language, Phrase, PhraseSet, Reader, contains
+from bot.core.model import Entry, Kind, Procedure, RestrictionRule
+from bot.core.text import squeezed
 
 DEFAULT_THRESHOLD = 0.5
 """Below this confidence the matcher abstains and offers suggestions."""
 
 MAX_TOPICS = 3
 SUGGESTIONS = 3
+PROCEDURE_TOKEN = "\x00procedure"
+"""Every name of the procedure ("derma pen", "micro needling") becomes this one token."""
+
 _TORN_RATIO = 0.6
+_TORN_COVERAGE = 0.2
+_TIED_RATIO = 0.9
 _KIND_PRIOR = 1.3
 _KEYWORD_WEIGHT = 2.0
 _EXAMPLE_WEIGHT = 2.0
 _MIN_SUGGESTION_SCORE = 0.6
-
-_LEADING_CUES = frozenset(
-    "can could should when how is are do does will would may what why which whats hows".split()
-)
-_ANYWHERE_CUES = frozenset("ok okay safe allowed alright normal".split())
-_CUE_PAIRS = frozenset(
-    tuple(pair.split())
-    for pair in (
-        "can i",
-        "could i",
-        "should i",
-        "may i",
-        "is it",
-        "am i",
-        "do i",
-        "how long",
-        "how soon",
-        "when can",
-    )
-)
-_SUBJECTS = frozenset(
-    ["i", "my", "it", "its", "this", "that", "the", "there", "skin", "face", "me", "we", "our"]
-)
-# Grammar, not wording: how a question is asked says what kind of entry answers it. "When can I ..." asks
-# about a restriction or care advice; "is this normal?" asks about a symptom.
-_RESTRICTION_CUES = tuple(
-    tuple(stem(w) for w in cue.split())
-    for cue in (
-        "can i", "when can", "how soon", "allowed", "restart", "start again", "go back", "back on",
-        "ok to use", "okay to use", "safe to use", "fine to use", "stop using", "keep using", "still use",
-        "swap", "can you", "should i use", "should i take", "how long until", "how long till",
-        "how long before i can", "how long after",
-    )
-)  # fmt: skip
-_SYMPTOM_CUES = tuple(
-    tuple(stem(w) for w in cue.split())
-    for cue in (
-        "normal", "is this ok", "is that ok", "should i worry", "should i be worried", "worried", "why is my",
-        "why does my", "how long will", "how long does", "last", "expect", "supposed to",
-    )
-)  # fmt: skip
-_SEGMENT_SPLIT = re.compile(r"[?!.;\n,]+|\b(?:and|also|plus|but|then)\b|&", re.IGNORECASE)
+_CANDIDATES = 12
+_COMMON_SHARE = 0.2
+_POSTINGS_PER_WORD = 48
+"""How many entries, besides those with a keyword in the question, have their examples compared."""
+_CORRECTIONS_LIMIT = 10_000
+_COVERAGE_KNEE = 0.5
+"""An entry that explains at least this share of a question's content keeps its full confidence; below it,
+the confidence falls in proportion (chosen by leave-one-out over the examples: see bot.evaluation)."""
+_UNKNOWN_WEIGHT = 0.5
+"""Words the knowledge base has never seen count this much of their weight against an entry."""
+_RANK_FLOOR = 0.5
+"""An entry that explains nothing of the question keeps this share of its score in the ranking."""
+_STORY_SHARE = 0.3
+"""How much of a story told with a question ("my cheeks went dark ... is this permanent?") the answer to the
+question must explain."""
 
 
 @dataclass(frozen=True)
 class Scored:
-    """An entry's score for one piece of text, with the evidence behind it."""
+    """An entry's score for one piece of text, with the evidence behind it.
+
+    `coverage` is the share of the question's content (weighted by how telling each word is) that this entry
+    explains: its keywords and the words of its examples.
+    """
 
     entry_id: str
     score: float
     keyword: float
     similarity: float
     first_position: int
+    coverage: float = 1.0
+    phrases: frozenset[Phrase] = frozenset()
+    """The keyword phrases of this entry found in the text."""
 
 
 @dataclass(frozen=True)
 class Match:
-    """The matcher's decision for one message."""
+    """The matcher's decision for one message.
+
+    `before` is set when the message asks about the time before the treatment; `course` when it asks in
+    general what the days after are like.
+    """
 
     entry_id: str | None
     confidence: float
     topics: tuple[str, ...]
     suggestions: tuple[str, ...]
+    before: bool = False
+    course: bool = False
 
     @property
     def abstained(self) -> bool:
@@ -113,124 +111,254 @@ class _Analysis:
 class Matcher:
     """A keyword-weighted fuzzy matcher over one procedure's entries."""
 
-    def __init__(self, procedure: Procedure, threshold: float = DEFAULT_THRESHOLD) -> None:
+    def __init__(
+        self, procedure: Procedure, language: Language, threshold: float = DEFAULT_THRESHOLD
+    ) -> None:
         self.procedure = procedure
+        self.language = language
         self.threshold = threshold
+        self.reader = Reader(language, (procedure.name, procedure.title, *procedure.aliases))
         self.entry_ids = [entry.id for entry in procedure.entries]
         self.conversational = {e.id for e in procedure.entries if e.kind is Kind.CONVERSATION}
         self.kinds = {e.id: e.kind for e in procedure.entries}
+        self._index_of = {entry_id: i for i, entry_id in enumerate(self.entry_ids)}
+        self._corrections: dict[str, str] = {}
+        self._negations = language.negations
+        # Stopwords are compared as stems too: "does" is "doe" once stemmed.
+        self._stopwords = language.stopwords | self.reader.word_stems(language.stopwords)
+        self._frame = self.reader.word_stems(language.frame) | {PROCEDURE_TOKEN}
         self._build_vocabulary(procedure)
+        self._build_grammar(language)
         self._build_phrases(procedure)
         self._build_examples(procedure)
-        self._corrections: dict[str, str] = {}
 
     # ----------------------------------------------------------------------------------------------- index
 
+    def _build_grammar(self, language: Language) -> None:
+        reader = self.reader
+        self._leading = language.leading
+        self._anywhere = language.anywhere
+        self._pairs = frozenset(tuple(p.split()) for p in (language.normalize(x) for x in language.pairs))
+        self._statement_starts = language.statement_starts
+        self._refer_back = language.refers_back
+        joiners = "|".join(re.escape(j) for j in sorted(language.joiners, key=len, reverse=True))
+        self._segment_split = re.compile(
+            r"[?!.;\n,]+" + (rf"|\b(?:{joiners})\b" if joiners else "") + "|&", re.IGNORECASE
+        )
+        self._restriction_cues = PhraseSet(reader.phrases(language.restriction))
+        self._symptom_cues = PhraseSet(reader.phrases(language.symptom))
+        self._tomorrow = reader.word_stems(language.tomorrow)
+        self._before_phrases = self._canonical_phrases(reader.phrases(language.before))
+        self._before = PhraseSet(self._before_phrases)
+        self._not_before = PhraseSet(self._canonical_phrases(reader.phrases(language.not_before)))
+        self._course = PhraseSet(self._canonical_phrases(reader.phrases(language.course)))
+        # The entries whose own answer speaks about the time before the treatment ("shave the day before
+        # your appointment"): for a question about the time before, they lead.
+        self.speaks_before = frozenset(
+            e.id for e in self.procedure.entries if self._before.find(self._plain_stems(e.answer)) >= 0
+        )
+        # The entries that answer general questions about the days after: those with such an example.
+        counts = {
+            entry.id: sum(1 for x in entry.examples if self._course.find(self._plain_stems(x)) >= 0)
+            for entry in self.procedure.entries
+        }
+        self._course_entries = tuple(
+            sorted((e for e, n in counts.items() if n), key=lambda e: (-counts[e], self.entry_ids.index(e)))
+        )
+
+    def _plain_stems(self, text: str) -> list[str]:
+        """The stems of the knowledge base's own text (no typo correction)."""
+        return self._canonical(list(self.reader.stems(text)))
+
+    def _canonical_phrases(self, phrases: Iterable[Phrase]) -> tuple[Phrase, ...]:
+        return tuple(dict.fromkeys(tuple(self._canonical(list(p))) for p in phrases if p))
+
+    def _texts(self, entry: Entry) -> tuple[str, ...]:
+        return (*entry.examples, *entry.keywords, entry.title, *self._rule_keywords(entry))
+
+    @staticmethod
+    def _rule_keywords(entry: Entry) -> tuple[str, ...]:
+        if entry.restriction is None:
+            return ()
+        return tuple(k for rule in entry.restriction.rules for k in rule.keywords)
+
     def _build_vocabulary(self, procedure: Procedure) -> None:
+        reader = self.reader
         words: set[str] = set()
         for entry in procedure.entries:
-            for text in (*entry.examples, *entry.keywords, entry.title, *self._rule_keywords(entry.id)):
-                words.update(tokens(text))
-        for alias in (*procedure.aliases, procedure.name, procedure.title):
-            words.update(tokens(alias))
+            for text in self._texts(entry):
+                words.update(reader.tokens(text, None))
+        for name in reader.names:
+            words.update(reader.tokens(name, None))
         self.vocabulary = frozenset(words)
         by_key: dict[tuple[str, int], list[str]] = defaultdict(list)
         for word in words:
             if word.isalpha() and len(word) >= 5:
                 by_key[(word[0], len(word))].append(word)
         self._spelling_candidates = dict(by_key)
-        names = (*procedure.aliases, procedure.name, procedure.title)
         self._alias_stems = sorted(
-            {tuple(stem(w) for w in tokens(a)) for a in names} - {()}, key=len, reverse=True
+            {reader.stems(name) for name in reader.names} - {()}, key=len, reverse=True
         )
-        self._procedure_stem = "_".join(stem(w) for w in tokens(procedure.name)) or procedure.id
         # What the procedure treats ("acne scars") says nothing about which answer is wanted: such phrases
         # are dropped, so that "acne" in "acne scars" does not pull towards breakouts.
         self._neutral_stems = sorted(
-            {tuple(stem(w) for w in tokens(t)) for t in procedure.treats} - {()}, key=len, reverse=True
+            {reader.stems(t) for t in procedure.treats} - {()}, key=len, reverse=True
         )
-
-    def _rule_keywords(self, entry_id: str) -> tuple[str, ...]:
-        entry = self.procedure.entry(entry_id)
-        if entry is None or entry.restriction is None:
-            return ()
-        return tuple(k for rule in entry.restriction.rules for k in rule.keywords)
+        self._alias_firsts = frozenset(p[0] for p in self._alias_stems)
+        self._neutral_firsts = frozenset(p[0] for p in self._neutral_stems)
 
     def _build_phrases(self, procedure: Procedure) -> None:
-        owners: dict[tuple[str, ...], set[str]] = defaultdict(set)
+        owners: dict[Phrase, set[str]] = defaultdict(set)
+        pronouns = self.language.procedure_pronouns
         for entry in procedure.entries:
-            for keyword in (*entry.keywords, *self._rule_keywords(entry.id)):
-                stems = tuple(stem(w) for w in tokens(keyword))
+            for keyword in (*entry.keywords, *self._rule_keywords(entry)):
+                stems = tuple(self._canonical(list(self.reader.stems(keyword))))
                 if stems:
                     owners[stems].add(entry.id)
+                if len(stems) > 1 and not pronouns.isdisjoint(stems):
+                    # "does it work" is also asked as "does the treatment work".
+                    named = tuple(PROCEDURE_TOKEN if s in pronouns else s for s in stems)
+                    owners[named].add(entry.id)
         self._phrase_owners = {phrase: frozenset(ids) for phrase, ids in owners.items()}
-        # "before microneedling" says more than "before": phrases naming the procedure weigh more.
-        self._phrase_weight = {
-            phrase: (1.0 + 0.6 * (len(phrase) - 1)) * (1.5 if self._procedure_stem in phrase else 1.0)
-            for phrase in owners
-        }
+        # "before the treatment" says more than "before": phrases naming the procedure weigh more.
+        self._phrase_weight = {phrase: self._weight(phrase) for phrase in owners}
         self._max_phrase = max((len(p) for p in owners), default=1)
+        # By the rule's position: a variant or a provider's hold changes the rule's day, not its keywords.
+        self._rule_phrases: dict[str, tuple[tuple[Phrase, int], ...]] = {}
+        for entry in procedure.entries:
+            if entry.restriction is None:
+                continue
+            self._rule_phrases[entry.id] = tuple(
+                (tuple(self._canonical(list(self.reader.stems(k)))), number)
+                for number, rule in enumerate(entry.restriction.rules)
+                for k in rule.keywords
+            )
+
+    def _weight(self, phrase: Phrase) -> float:
+        """A keyword's weight: longer phrases say more, but only through the words that name something;
+        "how many times" is a way of asking, not a subject. Naming the procedure ("before the treatment")
+        adds weight."""
+        named = sum(1 for w in phrase if w not in self._stopwords and w not in self._frame)
+        rest = len(phrase) - named
+        weight = 1.0 + 0.6 * (named - 1) + 0.2 * rest if named else 0.4 + 0.2 * (rest - 1)
+        return weight * (1.5 if PROCEDURE_TOKEN in phrase else 1.0)
 
     def _build_examples(self, procedure: Procedure) -> None:
-        documents: dict[str, set[str]] = {}
-        example_stems: list[tuple[str, frozenset[str]]] = []
-        for entry in procedure.entries:
+        bags: list[set[str]] = []
+        examples: list[tuple[int, frozenset[str]]] = []
+        sequences: list[tuple[str, ...]] = []
+        for index, entry in enumerate(procedure.entries):
             bag: set[str] = set()
-            for text in (*entry.examples, *entry.keywords, entry.title):
+            for text in (*entry.examples, *entry.keywords, entry.title, *self._rule_keywords(entry)):
                 bag.update(self._content(self.stems(text)))
-            documents[entry.id] = bag
+            bags.append(bag)
             for example in entry.examples:
-                example_stems.append((entry.id, frozenset(self._content(self.stems(example)))))
-        count = len(documents)
+                sequence = tuple(self.stems(example))
+                sequences.append(sequence)
+                examples.append((index, frozenset(self._content(sequence))))
+        count = len(bags)
         df: dict[str, int] = defaultdict(int)
-        for bag in documents.values():
+        for bag in bags:
             for word in bag:
                 df[word] += 1
         self._idf = {word: math.log((count + 1) / (n + 0.5)) for word, n in df.items()}
         self._unknown_idf = math.log((count + 1) / 0.5)
-        self._documents = documents
-        self._examples: list[tuple[str, dict[str, float], float]] = []
-        self._postings: dict[str, list[int]] = defaultdict(list)
-        for entry_id, stems in example_stems:
+        self._bags = [frozenset(bag) for bag in bags]
+        # Words only conversation entries use ("helpful", "thanks") are politeness in a care question: they
+        # never count as pointing elsewhere.
+        chat = {
+            i
+            for i, entry in enumerate(procedure.entries)
+            if entry.kind is Kind.CONVERSATION and entry.id not in procedure.hand_overs
+        }
+        self._social = frozenset(w for w in df if all(i in chat for i, bag in enumerate(bags) if w in bag))
+        # Per entry, for each word: its examples that use it, with the word's share of the example's norm
+        # (an inverted index per entry: comparing a question touches only the examples sharing a word).
+        self._entry_index: list[dict[str, list[tuple[int, float]]]] = [{} for _ in bags]
+        # For each word, the entries that use it, with an upper bound of what it can add to the cosine of
+        # one of the entry's examples: the best candidates are found without comparing every example.
+        bounds: dict[str, dict[int, float]] = defaultdict(dict)
+        for number, (entry_index, stems) in enumerate(examples):
             weights = {w: self._idf[w] for w in stems}
             norm = math.sqrt(sum(v * v for v in weights.values())) or 1.0
-            index = len(self._examples)
-            self._examples.append((entry_id, weights, norm))
-            for word in stems:
-                self._postings[word].append(index)
+            for word, weight in weights.items():
+                self._entry_index[entry_index].setdefault(word, []).append((number, weight / norm))
+                bound = bounds[word]
+                bound[entry_index] = max(bound.get(entry_index, 0.0), weight / norm)
+        for index, bag in enumerate(bags):
+            for word in bag:
+                bounds[word].setdefault(index, 0.0)
+        # Only the entries a word can lift most are kept for it: enough to find the best candidates, and the
+        # work per word stays bounded however large the knowledge base grows.
+        self._entry_postings = {
+            w: tuple(heapq.nlargest(_POSTINGS_PER_WORD, b.items(), key=lambda item: item[1]))
+            for w, b in bounds.items()
+        }
+        # Words used by more than this share of the entries do not find candidates (they still count in the
+        # comparison of examples).
+        self._telling_idf = math.log((count + 1) / (_COMMON_SHARE * count + 0.5))
+        example_postings: dict[str, list[int]] = defaultdict(list)
+        for number, sequence in enumerate(sequences):
+            for word in set(sequence):
+                example_postings[word].append(number)
+        self._discount_shared_keywords(examples, sequences, example_postings)
+
+    def _discount_shared_keywords(
+        self,
+        examples: list[tuple[int, frozenset[str]]],
+        sequences: list[tuple[str, ...]],
+        postings: dict[str, list[int]],
+    ) -> None:
+        """A keyword that other entries' examples use too tells less: "water" is asked about when drinking
+        it and when washing with it. Its weight is scaled by the share of the examples using the phrase that
+        belong to its own entries."""
+        for phrase, owners in self._phrase_owners.items():
+            owner_indexes = {self._index_of[o] for o in owners}
+            rarest = min(phrase, key=lambda w: len(postings.get(w, ())))
+            found = [n for n in postings.get(rarest, ()) if contains(sequences[n], phrase)]
+            own = sum(1 for number in found if examples[number][0] in owner_indexes)
+            other = len(found) - own
+            self._phrase_weight[phrase] *= math.sqrt((own + 2) / (own + other + 2))
 
     # ------------------------------------------------------------------------------------------- analysis
 
     def _correct(self, word: str) -> str:
-        if word in self.vocabulary or word in STOPWORDS or len(word) < 5 or not word.isalpha():
+        if word in self.vocabulary or word in self._stopwords or not word.isalpha():
             return word
         cached = self._corrections.get(word)
         if cached is not None:
             return cached
-        cutoff = 88.0 if len(word) <= 6 else (85.0 if len(word) <= 8 else 80.0)
-        candidates = [
-            w
-            for size in range(len(word) - 2, len(word) + 3)
-            for w in self._spelling_candidates.get((word[0], size), ())
-        ]
-        best = (
-            process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=cutoff)
-            if candidates
-            else None
-        )
-        result = best[0] if best else word
+        result = next((w for w in squeezed(word) if w in self.vocabulary), word)
+        if result == word and len(word) >= 5:
+            cutoff = 88.0 if len(word) <= 6 else (85.0 if len(word) <= 8 else 80.0)
+            candidates = [
+                w
+                for size in range(len(word) - 2, len(word) + 3)
+                for w in self._spelling_candidates.get((word[0], size), ())
+            ]
+            best = (
+                process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=cutoff)
+                if candidates
+                else None
+            )
+            result = best[0] if best else word
         # Only typos of the knowledge base's own words are remembered: other words patients type are not kept.
-        if result != word and len(self._corrections) < 10_000:
+        if result != word and len(self._corrections) < _CORRECTIONS_LIMIT:
             self._corrections[word] = result
         return result
 
     def _words(self, text: str) -> list[str]:
-        words = tokens(text)
+        words = self.reader.tokens(text)
         merged: list[str] = []
         index = 0
         while index < len(words):
             pair = words[index] + words[index + 1] if index + 1 < len(words) else ""
-            if len(pair) >= 5 and pair in self.vocabulary and words[index] not in STOPWORDS | {"not", "no"}:
+            if (
+                len(pair) >= 5
+                and pair in self.vocabulary
+                and words[index] not in self._stopwords
+                and words[index] not in self._negations
+            ):
                 merged.append(pair)  # "make up" -> "makeup", "sun screen" -> "sunscreen"
                 index += 2
             else:
@@ -239,20 +367,25 @@ class Matcher:
         return merged
 
     def stems(self, text: str) -> list[str]:
-        """The word stems of `text` after typo correction, as the matcher sees them."""
-        return self._canonical_aliases([stem(w) for w in self._words(text)])
+        """The word stems of `text` after typo correction, as the matcher sees them (every name of the
+        procedure as one token)."""
+        return self._canonical([self.reader.stem(w) for w in self._words(text)])
 
     def _content(self, stems: Iterable[str]) -> list[str]:
         return [
-            s for s in stems if s not in STOPWORDS and s not in NEGATIONS and not s.isdigit() and len(s) > 1
+            s
+            for s in stems
+            if s not in self._stopwords and s not in self._negations and not s.isdigit() and len(s) > 1
         ]
 
-    def _canonical_aliases(self, stems: list[str]) -> list[str]:
-        """Replace every name of the procedure ("derma pen", "micro needling") with one word, and drop what
+    def _canonical(self, stems: list[str]) -> list[str]:
+        """Replace every name of the procedure ("derma pen", "micro needling") with one token, and drop what
         it treats ("acne scars")."""
-        result = list(stems)
         present = set(stems)
-        for phrases, replacement in ((self._alias_stems, self._procedure_stem), (self._neutral_stems, "")):
+        if present.isdisjoint(self._alias_firsts) and present.isdisjoint(self._neutral_firsts):
+            return stems
+        result = list(stems)
+        for phrases, replacement in ((self._alias_stems, PROCEDURE_TOKEN), (self._neutral_stems, "")):
             for phrase in phrases:
                 if phrase[0] not in present:
                     continue
@@ -262,50 +395,122 @@ class Matcher:
                         result[start : start + size] = [replacement] + [""] * (size - 1)
         return [s for s in result if s]
 
-    def score(self, text: str) -> list[Scored]:
-        """Every entry with any evidence for `text`, best first."""
-        stems = self.stems(text)
-        keyword: dict[str, float] = defaultdict(float)
-        first: dict[str, int] = {}
+    def _keywords(
+        self, stems: Sequence[str]
+    ) -> tuple[dict[int, float], dict[int, int], dict[int, set[Phrase]]]:
+        """Keyword weight, first position and the keyword phrases found, per entry index."""
+        keyword: dict[int, float] = defaultdict(float)
+        first: dict[int, int] = {}
+        found: dict[int, set[Phrase]] = defaultdict(set)
         index = 0
         while index < len(stems):
             for size in range(min(self._max_phrase, len(stems) - index), 0, -1):
-                owners = self._phrase_owners.get(tuple(stems[index : index + size]))
-                if owners and any(s not in STOPWORDS for s in stems[index : index + size]):
-                    weight = self._phrase_weight[tuple(stems[index : index + size])] / len(owners)
+                phrase, span = self._phrase_at(stems, index, size)
+                owners = self._phrase_owners.get(phrase) if phrase else None
+                if owners and any(s not in self._stopwords for s in phrase):
+                    weight = self._phrase_weight[phrase] / len(owners)
                     for owner in owners:
-                        keyword[owner] += weight
-                        first.setdefault(owner, index)
-                    index += size
+                        entry = self._index_of[owner]
+                        keyword[entry] += weight
+                        first.setdefault(entry, index)
+                        found[entry].add(phrase)
+                    index += span
                     break
             else:
                 index += 1
+        return keyword, first, found
+
+    def _phrase_at(self, stems: Sequence[str], index: int, size: int) -> tuple[Phrase, int]:
+        """The `size` words from `index` as a known keyword phrase, and how many words it spans: the name of
+        the procedure inside a phrase that does not name it is skipped ("how many chemical peels do I need"
+        reads "how many do I need")."""
+        phrase = tuple(stems[index : index + size])
+        if phrase in self._phrase_owners or PROCEDURE_TOKEN not in phrase or stems[index] == PROCEDURE_TOKEN:
+            return phrase, size
+        words: list[str] = []
+        end = index
+        while end < len(stems) and len(words) < size:
+            if stems[end] != PROCEDURE_TOKEN:
+                words.append(stems[end])
+            end += 1
+        return (tuple(words), end - index) if len(words) == size else ((), size)
+
+    def score(self, text: str) -> list[Scored]:
+        """Every entry with any evidence for `text`, best first."""
+        return list(self._score(self.stems(text)))
+
+    def _score(self, stems: list[str]) -> tuple[Scored, ...]:
+        keyword, first, phrases = self._keywords(stems)
         query = set(self._content(stems))
-        similarity: dict[str, float] = defaultdict(float)
-        if query:
-            q_weights = {w: self._idf.get(w, self._unknown_idf) for w in query}
+        idf = self._idf
+        q_weights = {w: idf.get(w, self._unknown_idf) for w in query}
+        # The content an entry should explain: frame and politeness words left out, and words the knowledge
+        # base has never seen counting less than words that point to another entry (a chatty question, "to
+        # celebrate my newfound radiant skin", is not about something else).
+        explaining = {
+            w: v * (_UNKNOWN_WEIGHT if w not in idf else 1.0)
+            for w, v in q_weights.items()
+            if w not in self._frame and w not in self._social
+        }
+        total = sum(explaining.values())
+        # Candidates: the entries with a keyword in the question, and those whose examples could be most like
+        # it, found through the words that only some entries use (common words cannot tell them apart).
+        telling = [w for w in q_weights if w in idf and idf[w] >= self._telling_idf]
+        if not telling:
+            telling = sorted((w for w in q_weights if w in idf), key=lambda w: -idf[w])[:1]
+        reach: dict[int, float] = defaultdict(float)
+        for word in telling:
+            weight = q_weights[word]
+            for entry, bound in self._entry_postings.get(word, ()):
+                reach[entry] += weight * bound
+        candidates = set(heapq.nlargest(_CANDIDATES, keyword, key=keyword.__getitem__))
+        candidates.update(heapq.nlargest(_CANDIDATES, reach, key=reach.__getitem__))
+        similarity: dict[int, float] = {}
+        if q_weights:
             q_norm = math.sqrt(sum(v * v for v in q_weights.values()))
-            dots: dict[int, float] = defaultdict(float)
-            for word, weight in q_weights.items():
-                for example in self._postings.get(word, ()):
-                    dots[example] += weight * self._examples[example][1][word]
-            for example, dot in dots.items():
-                entry_id, _, norm = self._examples[example]
-                similarity[entry_id] = max(similarity[entry_id], dot / (q_norm * norm))
-        favoured = _favoured_kinds(stems)
+            for entry in candidates:
+                index = self._entry_index[entry]
+                dots: dict[int, float] = {}
+                for word, weight in q_weights.items():
+                    for number, value in index.get(word, ()):
+                        dots[number] = dots.get(number, 0.0) + weight * value
+                if dots:
+                    similarity[entry] = max(dots.values()) / q_norm
+        favoured = self._favoured_kinds(stems)
         results = []
-        for entry_id in set(keyword) | set(similarity):
-            total = _KEYWORD_WEIGHT * keyword[entry_id] + _EXAMPLE_WEIGHT * similarity[entry_id]
-            if self.kinds.get(entry_id) in favoured:
-                total *= _KIND_PRIOR
+        for entry in candidates & (set(keyword) | set(similarity)):
+            entry_id = self.entry_ids[entry]
+            kw = keyword.get(entry, 0.0)
+            sim = similarity.get(entry, 0.0)
+            value = _KEYWORD_WEIGHT * kw + _EXAMPLE_WEIGHT * sim
+            if self.kinds[entry_id] in favoured:
+                value *= _KIND_PRIOR
+            bag = self._bags[entry]
+            coverage = sum(v for w, v in explaining.items() if w in bag) / total if total > 0 else 1.0
+            # An entry that explains little of the question ranks lower: "when your gym session calls" is
+            # about the gym, not about calling the clinic.
+            value *= _RANK_FLOOR + (1.0 - _RANK_FLOOR) * min(1.0, coverage / _COVERAGE_KNEE)
             results.append(
-                Scored(entry_id, total, keyword[entry_id], similarity[entry_id], first.get(entry_id, 999))
+                Scored(
+                    entry_id,
+                    value,
+                    kw,
+                    sim,
+                    first.get(entry, 999),
+                    round(coverage, 3),
+                    frozenset(phrases.get(entry, ())),
+                )
             )
         results.sort(key=lambda s: (-s.score, s.first_position, s.entry_id))
-        return results
+        return tuple(results)
 
-    def _analyse(self, text: str) -> _Analysis:
-        ranked = tuple(self.score(text))
+    def _analyse(self, text: str, memo: dict[tuple[str, ...], tuple[Scored, ...]]) -> _Analysis:
+        """The ranking of `text` with its confidence; `memo` keeps the rankings already made for this message
+        (its last question part read with what comes before is often the whole message)."""
+        stems = tuple(self.stems(text))
+        ranked = memo.get(stems)
+        if ranked is None:
+            ranked = memo[stems] = self._score(list(stems))
         return _Analysis(ranked, _confidence(ranked))
 
     # ------------------------------------------------------------------------------------------- decision
@@ -317,17 +522,81 @@ class Matcher:
 
     def match(self, text: str) -> Match:
         """Decide which entries answer `text`: one, several (a message with several questions), or none."""
-        whole = self._analyse(text)
-        segment_topics: list[tuple[str, float]] = []
-        for segment, context in _question_segments(text):
-            analysis = self._analyse(segment)
-            if context and not self._confident(analysis):
+        stems = self.stems(text)
+        before = self._asks_before(stems)
+        found = self._decide(text, stems)
+        if not before and self._course.find(stems) >= 0:
+            course = self._course_match(found, stems)
+            if course is not None:
+                return course
+        if before:
+            return self._before_match(text, found)
+        return found
+
+    def _before_match(self, text: str, found: Match) -> Match:
+        """A question about the time before the treatment: the preparation entry, led by the entry the
+        question names when that entry's own answer speaks about the time before ("shave the day before")."""
+        preparation = self.language.preparation_topic
+        if preparation is None or preparation not in self._index_of:
+            return Match(found.entry_id, found.confidence, found.topics, found.suggestions, before=True)
+        subject = self.subject(text, exclude=preparation)
+        topics = (subject, preparation) if subject in self.speaks_before else (preparation,)
+        confidence = max(found.confidence, self.threshold)
+        return Match(topics[0], confidence, topics, (), before=True)
+
+    def _segment_topics(
+        self, segment: str, context: str, memo: dict[tuple[str, ...], tuple[Scored, ...]]
+    ) -> list[tuple[str, float]]:
+        """The topics one question part asks about, read with the statements before it when it needs them."""
+        alone = self._analyse(segment, memo)
+        analysis = alone
+        if context:
+            story = self._analyse(f"{context} {segment}", memo)
+            if self._confident(alone):
+                # The answer to a question part must still explain a fair share of the story told with it:
+                # "I'm still nursing, can I book?" is about nursing, not about booking.
+                top = alone.ranked[0].entry_id
+                share = next((s.coverage for s in story.ranked if s.entry_id == top), 0.0)
+                if share < _STORY_SHARE:
+                    if self._refers_back(segment):
+                        return []  # "is this permanent?" about dark patches is not about results
+                    analysis = story
+            else:
                 # "is that normal?" asks about what was just said: "my skin is peeling on day 4".
-                analysis = self._analyse(f"{context} {segment}")
-            if self._confident(analysis):
-                top = analysis.ranked[0].entry_id
-                if top not in (t for t, _ in segment_topics):
-                    segment_topics.append((top, analysis.confidence))
+                analysis = story
+        if self._confident(analysis):
+            return [(analysis.ranked[0].entry_id, analysis.confidence)]
+        torn = _torn_between(analysis.ranked, self.threshold)
+        return [(t, torn.confidence) for t in torn.topics] if torn is not None else []
+
+    def _course_match(self, found: Match, stems: list[str]) -> Match | None:
+        """A general question about the days after ("what will I look like afterwards?"): the entry that
+        answers such questions, unless the question names something more specific ("what to expect from the
+        peeling")."""
+        if not self._course_entries:
+            return None
+        scored = self._score(stems)
+        named = {s.entry_id for s in scored if s.keyword > 0}
+        if (
+            found.entry_id is not None
+            and found.entry_id not in self._course_entries
+            and found.entry_id in named
+        ):
+            return None
+        ranked = [s.entry_id for s in scored if s.entry_id in self._course_entries]
+        chosen = found.entry_id if found.entry_id in self._course_entries else None
+        chosen = chosen or (ranked[0] if ranked else self._course_entries[0])
+        return Match(chosen, max(found.confidence, self.threshold), (chosen,), (), course=True)
+
+    def _decide(self, text: str, stems: list[str]) -> Match:
+        ranked = self._score(stems)
+        memo = {tuple(stems): ranked}
+        whole = _Analysis(ranked, _confidence(ranked))
+        segment_topics: list[tuple[str, float]] = []
+        for segment, context in self._question_segments(text):
+            for topic, confidence in self._segment_topics(segment, context, memo):
+                if topic not in (t for t, _ in segment_topics):
+                    segment_topics.append((topic, confidence))
         if len(segment_topics) >= 2:
             topics = tuple(t for t, _ in segment_topics[:MAX_TOPICS])
             return Match(topics[0], min(c for _, c in segment_topics[:MAX_TOPICS]), topics, ())
@@ -336,10 +605,15 @@ class Matcher:
             if whole.ranked and whole.ranked[0].entry_id == topic:
                 confidence = max(confidence, whole.confidence)
             return Match(topic, confidence, (topic,), ())
+        # Two entries all but tied, each with keywords of its own, are both asked about ("how many peels do
+        # I need to see results"): answer both, in the order they were asked, even when one looks confident.
+        tied = _torn_between(whole.ranked, self.threshold, _TIED_RATIO)
+        if tied is not None:
+            return tied
         if whole.ranked and whole.confidence >= self.threshold:
             top = whole.ranked[0].entry_id
             return Match(top, whole.confidence, (top,), ())
-        torn = _torn_between(whole.ranked)
+        torn = _torn_between(whole.ranked, self.threshold)
         if torn is not None:
             return torn
         suggestions = tuple(
@@ -347,9 +621,98 @@ class Matcher:
         )
         return Match(None, whole.confidence, (), suggestions)
 
+    # ------------------------------------------------------------------------------------------- grammar
 
-def _torn_between(ranked: tuple[Scored, ...]) -> Match | None:
-    """Two entries, each backed by its own keywords and close in score: answer both rather than neither.
+    def _refers_back(self, segment: str) -> bool:
+        return not self._refer_back.isdisjoint(self.reader.tokens(segment))
+
+    def _asks_before(self, stems: Sequence[str]) -> bool:
+        """True when the question is about the time before the treatment ("can I shave before my
+        appointment?"), not about waiting afterwards ("how long before I can shave?")."""
+        return self._before.find(stems) >= 0 and self._not_before.find(stems) < 0
+
+    def subject(self, text: str, exclude: str) -> str | None:
+        """The entry a question names by its keywords, other than `exclude` and the words that say when
+        ("can I take ibuprofen before my appointment?" names medication)."""
+        stems = self.stems(text)
+        masked = list(stems)
+        for start, end in self._before.spans(stems):
+            masked[start:end] = [""] * (end - start)
+        keyword, first, _ = self._keywords([s for s in masked if s])
+        named = [
+            (-weight, first[entry], self.entry_ids[entry])
+            for entry, weight in keyword.items()
+            if self.entry_ids[entry] != exclude and self.entry_ids[entry] not in self.conversational
+        ]
+        return min(named)[2] if named else None
+
+    def asks_about_tomorrow(self, stems: Iterable[str]) -> bool:
+        """True when the question mentions tomorrow."""
+        return not self._tomorrow.isdisjoint(stems)
+
+    def rule_for(self, entry: Entry, stems: Sequence[str]) -> RestrictionRule | None:
+        """The restriction rule a question is about: a specific product's rule when named, else the main."""
+        if entry.restriction is None:
+            return None
+        rules = entry.restriction.rules
+        best: tuple[int, RestrictionRule] | None = None
+        for phrase, number in self._rule_phrases.get(entry.id, ()):
+            if number < len(rules) and contains(stems, phrase) and (best is None or len(phrase) > best[0]):
+                best = (len(phrase), rules[number])
+        return best[1] if best else entry.restriction.main
+
+    def _question_segments(self, text: str) -> list[tuple[str, str]]:
+        """The parts of a message that ask something, each with the statements said just before it.
+
+        A part asks when it has a question cue or a question mark, or is joined to a part that asks ("can I
+        wear makeup and go to the gym"). A single-part message has no segments: the whole message is the
+        question.
+        """
+        pieces: list[tuple[str, bool]] = []
+        start = 0
+        for found in self._segment_split.finditer(text):
+            pieces.append((text[start : found.start()], "?" in found.group(0)))
+            start = found.end()
+        pieces.append((text[start:], False))
+        pieces = [(p.strip(), q) for p, q in pieces if p.strip()]
+        if len(pieces) < 2:
+            return []
+        result = []
+        context: list[str] = []
+        previous_question = False
+        for part, ends_with_question_mark in pieces:
+            words = self.reader.tokens(part)
+            if not words:
+                continue
+            pairs = set(itertools.pairwise(words))
+            asks = (
+                ends_with_question_mark
+                or words[0] in self._leading
+                or not self._anywhere.isdisjoint(words)
+                or not self._pairs.isdisjoint(pairs)
+            )
+            continues = previous_question and words[0] not in self._statement_starts
+            if asks or continues:
+                result.append((part, " ".join(context)))
+                context = []
+            else:
+                context.append(part)
+            previous_question = asks or continues
+        return result
+
+    def _favoured_kinds(self, stems: Sequence[str]) -> frozenset[Kind]:
+        """The kinds of entry the phrasing of a question points to (none when it points both ways)."""
+        restriction = self._restriction_cues.find(stems) >= 0
+        symptom = self._symptom_cues.find(stems) >= 0
+        if restriction == symptom:
+            return frozenset()
+        if restriction:
+            return frozenset({Kind.RESTRICTION, Kind.ADVICE})
+        return frozenset({Kind.SYMPTOM, Kind.RED_FLAG})
+
+
+def _torn_between(ranked: tuple[Scored, ...], threshold: float, ratio: float = _TORN_RATIO) -> Match | None:
+    """Two entries, each backed by keywords of its own and close in score: answer both rather than neither.
 
     "can I go sunbathing by the pool?" is about the sun and about pools; a patient is better served by both
     answers than by "did you mean".
@@ -357,10 +720,14 @@ def _torn_between(ranked: tuple[Scored, ...]) -> Match | None:
     if len(ranked) < 2:
         return None
     first, second = ranked[0], ranked[1]
-    if first.keyword <= 0 or second.keyword <= 0 or second.score < _TORN_RATIO * first.score:
+    if first.keyword <= 0 or second.keyword <= 0 or second.score < ratio * first.score:
         return None
+    if min(first.coverage, second.coverage) < _TORN_COVERAGE:
+        return None  # each must explain a part of the question
+    if not (first.phrases - second.phrases) or not (second.phrases - first.phrases):
+        return None  # one word that both entries own ("ice") is a question to ask, not two questions
     confidence = (1.0 - math.exp(-(1.2 * first.keyword + 1.5 * first.similarity))) * 0.85
-    if confidence < DEFAULT_THRESHOLD:
+    if confidence < threshold:
         return None
     pair = sorted((first, second), key=lambda s: s.first_position)  # in the order the patient asked
     return Match(pair[0].entry_id, round(confidence, 3), (pair[0].entry_id, pair[1].entry_id), ())
@@ -368,69 +735,12 @@ def _torn_between(ranked: tuple[Scored, ...]) -> Match | None:
 
 def _confidence(ranked: tuple[Scored, ...]) -> float:
     """Map the evidence for the best entry to [0, 1]: keywords and similar examples, discounted by a close
-    runner-up."""
+    runner-up and by how little of the question the entry explains."""
     if not ranked:
         return 0.0
     best = ranked[0]
     runner_up = ranked[1].score if len(ranked) > 1 else 0.0
     ratio = runner_up / best.score if best.score > 0 else 1.0
     evidence = 1.0 - math.exp(-(1.2 * best.keyword + 1.5 * best.similarity))
-    return round(max(0.0, min(1.0, evidence * (1.0 - 0.5 * ratio * ratio))), 3)
-
-
-def _question_segments(text: str) -> list[tuple[str, str]]:
-    """The parts of a message that ask something, each with the statements said just before it.
-
-    A part asks when it has a question cue or a question mark, or is joined to a part that asks ("can I wear
-    makeup and go to the gym"). A single-part message has no segments: the whole message is the question.
-    """
-    pieces: list[tuple[str, bool]] = []
-    start = 0
-    for found in _SEGMENT_SPLIT.finditer(text):
-        pieces.append((text[start : found.start()], "?" in found.group(0)))
-        start = found.end()
-    pieces.append((text[start:], False))
-    pieces = [(p.strip(), q) for p, q in pieces if p.strip()]
-    if len(pieces) < 2:
-        return []
-    result = []
-    context: list[str] = []
-    previous_question = False
-    for part, ends_with_question_mark in pieces:
-        words = tokens(part)
-        if not words:
-            continue
-        pairs = set(itertools.pairwise(words))
-        asks = (
-            ends_with_question_mark
-            or words[0] in _LEADING_CUES
-            or bool(_ANYWHERE_CUES & set(words))
-            or bool(_CUE_PAIRS & pairs)
-        )
-        continues = previous_question and words[0] not in _SUBJECTS
-        if asks or continues:
-            result.append((part, " ".join(context)))
-            context = []
-        else:
-            context.append(part)
-        previous_question = asks or continues
-    return result
-
-
-def _contains(stems: list[str], present: set[str], cue: tuple[str, ...]) -> bool:
-    if not present.issuperset(cue):
-        return False
-    size = len(cue)
-    return any(tuple(stems[i : i + size]) == cue for i in range(len(stems) - size + 1))
-
-
-def _favoured_kinds(stems: list[str]) -> frozenset[Kind]:
-    """The kinds of entry the phrasing of a question points to (none when it points both ways)."""
-    present = set(stems)
-    restriction = any(_contains(stems, present, cue) for cue in _RESTRICTION_CUES)
-    symptom = any(_contains(stems, present, cue) for cue in _SYMPTOM_CUES)
-    if restriction == symptom:
-        return frozenset()
-    if restriction:
-        return frozenset({Kind.RESTRICTION, Kind.ADVICE})
-    return frozenset({Kind.SYMPTOM, Kind.RED_FLAG})
+    explained = min(1.0, best.coverage / _COVERAGE_KNEE)
+    return round(max(0.0, min(1.0, evidence * (1.0 - 0.5 * ratio * ratio) * explained)), 3)

@@ -12,6 +12,13 @@ REQUIRED_MESSAGES: tuple[str, ...] = (
     "clinic.phone",
     "clinic.emergency_number",
     "clinic.crisis_line",
+    # crisis
+    "crisis.reply",
+    # the normal course, day by day
+    "course.on_day",
+    "course.by_day",
+    "course.days_one",
+    "course.days_range",
     # restriction
     "restriction.not_yet",
     "restriction.from_today",
@@ -34,6 +41,8 @@ REQUIRED_MESSAGES: tuple[str, ...] = (
     "checkins.from_today_many",
     "checkins.since_last_one",
     "checkins.since_last_many",
+    "checkins.wait_over_one",
+    "checkins.wait_over_many",
     "checkins.bullet",
     "checkins.question",
     "checkins.replies.all_good",
@@ -89,6 +98,7 @@ REQUIRED_MESSAGES: tuple[str, ...] = (
     "bot.photo",
     "bot.edited",
     "bot.stale_button",
+    "bot.closed_now.crisis",
     "bot.closed_now.emergency",
     "bot.closed_now.same_day",
     "bot.closed_now.routine",
@@ -125,6 +135,7 @@ REQUIRED_MESSAGES: tuple[str, ...] = (
     "staff.buttons.open_chat_named",
     "staff.alias",
     "staff.alias_unknown",
+    "staff.tiers.crisis",
     "staff.tiers.emergency",
     "staff.tiers.same_day",
     "staff.tiers.routine",

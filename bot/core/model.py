@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+from bot.core.language import Language
+
 
 class Kind(StrEnum):
     """What kind of knowledge an entry holds."""
@@ -19,8 +21,13 @@ class Kind(StrEnum):
 
 
 class Tier(StrEnum):
-    """Urgency of a warning sign, from most to least urgent."""
+    """Urgency of a warning sign, from most to least urgent.
 
+    `CRISIS` is for thoughts of suicide or self-harm and overdoses: it comes before every procedure's signs,
+    is read from the language file, and its reply gives the crisis line first.
+    """
+
+    CRISIS = "crisis"
     EMERGENCY = "emergency"
     SAME_DAY = "same_day"
     ROUTINE = "routine"
@@ -33,7 +40,7 @@ class Tier(StrEnum):
     @property
     def is_red_flag(self) -> bool:
         """True for tiers that must reach a person today."""
-        return self in (Tier.EMERGENCY, Tier.SAME_DAY)
+        return self in (Tier.CRISIS, Tier.EMERGENCY, Tier.SAME_DAY)
 
 
 @dataclass(frozen=True)
@@ -55,6 +62,9 @@ class RestrictionRule:
     keywords: tuple[str, ...] = ()
     texts: VerdictTexts = field(default_factory=VerdictTexts)
     id: str | None = None
+    discouraged: bool = False
+    """Something a clinic never encourages (smoking): the end of the wait says the healing break is over,
+    never "you can restart"."""
     held: bool = False
     """True when a provider's hold for this patient moved the day later than the knowledge base's."""
 
@@ -120,6 +130,8 @@ class WarningSign:
     mild_tier: Tier | None = None
     reply: str | None = None
     alert_tier: Tier | None = None
+    unless: tuple[str, ...] = ()
+    """Phrases that, in the same clause as the sign, mean something normal ("a bruise that went purple")."""
 
 
 @dataclass(frozen=True)
@@ -196,6 +208,9 @@ class Procedure:
     variant: str | None = None
     """The variant these days and texts are for (None for a procedure without variants)."""
     course: tuple[CourseLine, ...] = ()
+    hand_overs: frozenset[str] = frozenset()
+    """Entries that hand the patient over to the clinic's team (topics of kind `other`, e.g. questions about
+    price or booking): the front end offers a person with them."""
 
     def entry(self, entry_id: str) -> Entry | None:
         """The entry with this id, if any."""
@@ -234,6 +249,8 @@ class KnowledgeBase:
     procedures: dict[str, Procedure]
     messages: dict[str, object]
     variants: dict[tuple[str, str], Procedure] = field(default_factory=dict)
+    language: Language = field(default_factory=Language)
+    """How patients' messages are read (`language.yaml`)."""
 
     def procedure(self, procedure_id: str, variant: str | None = None) -> Procedure:
         """The procedure's days and texts for `variant` (its default variant when None or unknown);

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from bot.core.model import Entry, KnowledgeBase, Procedure, RestrictionRule
-from bot.core.text import fill, normalize, stem
+from bot.core.text import fill
 
 
 @dataclass(frozen=True)
@@ -28,27 +27,13 @@ class Milestone:
     day: int
     entry_id: str
     subject: str
+    discouraged: bool = False
+    """The end of a healing break, not something to restart (see `RestrictionRule.discouraged`)."""
 
 
 def recovery_day(treated_on: date, today: date) -> int:
     """Days since treatment; day 0 is the treatment day (negative for a future date)."""
     return (today - treated_on).days
-
-
-def pick_rule(entry: Entry, question: str | Sequence[str]) -> RestrictionRule | None:
-    """The restriction rule a question is about: a specific product's rule when named, else the main rule."""
-    if entry.restriction is None:
-        return None
-    words = [stem(w) for w in normalize(question).split()] if isinstance(question, str) else list(question)
-    best: tuple[int, RestrictionRule] | None = None
-    for rule in entry.restriction.rules:
-        for keyword in rule.keywords:
-            phrase = [stem(w) for w in normalize(keyword).split()]
-            size = len(phrase)
-            found = any(words[i : i + size] == phrase for i in range(len(words) - size + 1))
-            if found and (best is None or size > best[0]):
-                best = (size, rule)
-    return best[1] if best else entry.restriction.main
 
 
 def when_text(kb: KnowledgeBase, from_day: int, treated_on: date | None) -> str:
@@ -108,9 +93,13 @@ def verdict(
         key, allowed = "from_today", True
     else:
         key, allowed = "allowed", True
-    template = (
-        getattr(rule.texts, key, None) or getattr(main.texts, key, None) or kb.message(f"restriction.{key}")
+    # A break that must never read as encouragement (smoking) has its own shared wording, and does not
+    # borrow the main rule's ("you can restart alcohol").
+    shared = (kb.message(f"restriction.discouraged.{key}") if rule.discouraged else "") or kb.message(
+        f"restriction.{key}"
     )
+    borrowed = getattr(main.texts, key, None) if main.discouraged == rule.discouraged else None
+    template = getattr(rule.texts, key, None) or borrowed or shared
     values = {
         "day": day if day is not None else "",
         "from_day": rule.resume_day,
@@ -124,7 +113,7 @@ def verdict(
 def milestones(procedure: Procedure) -> list[Milestone]:
     """Every day on which something becomes allowed again, in order (the whole plan of a procedure)."""
     found = [
-        Milestone(rule.resume_day, entry.id, rule.subject)
+        Milestone(rule.resume_day, entry.id, rule.subject, rule.discouraged)
         for entry in procedure.entries
         if entry.restriction is not None
         for rule in entry.restriction.all_rules

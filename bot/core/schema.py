@@ -38,12 +38,14 @@ class VerdictTextsModel(_Strict):
 
 class RuleModel(VerdictTextsModel):
     id: Id | None = None
+    discouraged: bool = False
     keywords: list[Phrase] = Field(min_length=1)
     subject: Text
     resume_day: DayByVariant
 
 
 class RestrictionModel(VerdictTextsModel):
+    discouraged: bool = False
     subject: Text
     resume_day: DayByVariant
     rules: list[RuleModel] = []
@@ -105,6 +107,7 @@ class SignModel(_Strict):
     mild_tier: TierName | None = None
     alert_tier: TierName | None = None
     reply: TextByVariant | None = None
+    unless: list[Phrase] = []
 
 
 class WarningSignsModel(_Strict):
@@ -156,12 +159,23 @@ class ProcedureFileModel(_Strict):
     course: list[CourseModel] = []
 
 
+class DiscouragedMessagesModel(_Strict):
+    """The wording for a break that is never encouraged (a rule with `discouraged: true`)."""
+
+    not_yet: Text
+    from_today: Text
+    from_tomorrow: Text | None = None
+    allowed: Text
+    unknown_day: Text
+
+
 class RestrictionMessagesModel(_Strict):
     not_yet: Text
     from_today: Text
     from_tomorrow: Text | None = None
     allowed: Text
     unknown_day: Text
+    discouraged: DiscouragedMessagesModel | None = None
 
 
 class CalendarModel(_Strict):
@@ -188,3 +202,83 @@ class MessagesFileModel(BaseModel):
     calendar: CalendarModel
     matching: MatchingMessagesModel
     errors: dict[str, Text]
+
+
+# ----------------------------------------------------------------------------------------- language.yaml
+
+Word = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^\S+$")]
+CueText = Annotated[str, StringConstraints(min_length=1, max_length=120)]
+
+
+class WordsModel(_Strict):
+    stopwords: list[Word] = []
+    frame: list[Word] = []
+    negations: list[Word] = Field(min_length=1)
+    contractions: dict[Word, CueText] = {}
+
+
+class SuffixModel(_Strict):
+    suffix: Word
+    replace: Annotated[str, StringConstraints(max_length=10)] = ""
+    min_length: int = Field(ge=2, le=30)
+
+
+class StemmingModel(_Strict):
+    suffixes: list[SuffixModel] = []
+    plural_exceptions: list[Word] = []
+    keep_double: list[Annotated[str, StringConstraints(min_length=1, max_length=1)]] = []
+    drop_final: list[Annotated[str, StringConstraints(min_length=1, max_length=1)]] = []
+    keep: list[Word] = []
+    plurals: list[Word] = []
+    shortest: int = Field(default=4, ge=2, le=10)
+
+
+class QuestionsModel(_Strict):
+    leading: list[Word] = []
+    anywhere: list[Word] = []
+    pairs: list[CueText] = []
+    statement_starts: list[Word] = []
+    refers_back: list[Word] = []
+    procedure_pronouns: list[Word] = []
+    joiners: list[Word] = []
+    restriction: list[CueText] = []
+    symptom: list[CueText] = []
+    tomorrow: list[Word] = []
+
+
+class TimingModel(_Strict):
+    preparation_topic: Id | None = None
+    before: list[CueText] = []
+    not_before: list[CueText] = []
+
+
+class CourseCuesModel(_Strict):
+    cues: list[CueText] = []
+
+
+class ScreeningModel(_Strict):
+    clause_breaks: list[Word] = []
+    coordinators: list[Word] = []
+    list_fillers: list[Word] = []
+    asks_about: list[CueText] = []
+    reports: list[CueText] = []
+    never_reports: list[CueText] = []
+    mild: list[CueText] = []
+    improving: list[CueText] = []
+
+
+class CrisisModel(_Strict):
+    phrases: list[CueText] = Field(min_length=1)
+    exclusions: list[CueText] = []
+
+
+class LanguageFileModel(_Strict):
+    """`language.yaml`: how patients' messages are read."""
+
+    words: WordsModel
+    stemming: StemmingModel = StemmingModel()
+    questions: QuestionsModel = QuestionsModel()
+    timing: TimingModel = TimingModel()
+    course: CourseCuesModel = CourseCuesModel()
+    screening: ScreeningModel = ScreeningModel()
+    crisis: CrisisModel

@@ -9,11 +9,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.core.grouping import Group
+from bot.core.grouping import Group, group_questions
+from bot.core.language import Language
 from bot.core.loader import LoadResult
 from bot.core.matcher import Matcher
 from bot.core.model import Procedure
-from bot.core.text import STOPWORDS, normalize
 
 CLOSE_SIMILARITY = 0.5
 """An entry is close when one of its keywords occurs, or an example is at least this similar (0 to 1)."""
@@ -34,6 +34,10 @@ class Suggestion:
     similarity: float
     line: int
     examples: tuple[str, ...]
+    new_id: str = "new_topic"
+    """For a new entry: an id made of the first question's words."""
+    new_keywords: tuple[str, ...] = ()
+    """For a new entry: the first question's first content words, as keywords to start from."""
 
 
 def _q(text: str) -> str:
@@ -50,14 +54,20 @@ def _unique(texts: Sequence[str], known: set[str]) -> tuple[str, ...]:
 
 
 def suggest(result: LoadResult, procedure: Procedure, groups: Sequence[Group]) -> list[Suggestion]:
-    """The advice for each group, in the order given."""
-    matcher = Matcher(procedure)
+    """The advice for each group, biggest first.
+
+    The questions are grouped again with the knowledge base's stopwords, so that "can I dye my hair?" and
+    "when can i dye my hair" are one group however the caller grouped them."""
+    assert result.kb is not None, "suggestions need a loaded knowledge base"
+    language = result.kb.language
+    groups = group_questions((t for g in groups for t in g.texts), stopwords=language.stopwords)
+    matcher = Matcher(procedure, language)
     loaded = result.lines[procedure.source]
     found = []
     for group in groups:
         ranked = matcher.score(group.example)
         top = ranked[0] if ranked else None
-        if top is not None and (top.keyword > 0 or top.similarity >= CLOSE_SIMILARITY):
+        if top is not None and (top.keyword > 0 or round(top.similarity, 6) >= CLOSE_SIMILARITY):
             index = next(i for i, e in enumerate(procedure.entries) if e.id == top.entry_id)
             entry = procedure.entries[index]
             known = {" ".join(x.casefold().split()).rstrip("?!. ") for x in entry.examples}
@@ -70,13 +80,25 @@ def suggest(result: LoadResult, procedure: Procedure, groups: Sequence[Group]) -
             line = loaded.line_of(("warning_signs",)) - 1
             examples = _unique(group.texts, set())
             similarity = top.similarity if top else 0.0
-            found.append(Suggestion(group, procedure.id, procedure.source, None, similarity, line, examples))
+            words = _content_words(language, examples[0] if examples else group.example)
+            found.append(
+                Suggestion(
+                    group,
+                    procedure.id,
+                    procedure.source,
+                    None,
+                    similarity,
+                    line,
+                    examples,
+                    new_id="new_" + "_".join(words[:4] or ["topic"]),
+                    new_keywords=tuple(dict.fromkeys(w for w in words if len(w) > 2))[:3] or tuple(words[:1]),
+                )
+            )
     return found
 
 
-def _new_id(example: str) -> str:
-    words = [w for w in re.findall(r"[a-z0-9]+", normalize(example)) if w not in STOPWORDS][:4]
-    return "new_" + "_".join(words or ["topic"])
+def _content_words(language: Language, text: str) -> list[str]:
+    return [w for w in re.findall(r"[a-z0-9]+", language.normalize(text)) if w not in language.stopwords]
 
 
 def snippet(s: Suggestion) -> str:
@@ -89,14 +111,13 @@ def snippet(s: Suggestion) -> str:
         head.append(f"# closest entry: {s.entry_id} (example similarity {s.similarity:.2f})")
         head.append(f"# paste into {name} right after line {s.line} (the `examples:` of '{s.entry_id}'):")
         return "\n".join([*head, *(f"{ITEM_INDENT}- {_q(x)}" for x in s.examples)])
-    words = [w for w in re.findall(r"[a-z0-9]+", normalize(s.examples[0])) if w not in STOPWORDS]
-    keywords = list(dict.fromkeys(w for w in words if len(w) > 2))[:3] or words[:1]
+    keywords = list(s.new_keywords)
     title = s.examples[0][:40].strip().capitalize()
     examples = list(s.examples)
     head.append("# no entry is close: a new entry (write its answer, check its kind and keywords)")
     head.append(f"# paste into {name} after line {s.line}, at the end of `entries:`:")
     lines = [
-        f"{ENTRY_INDENT}- id: {_new_id(s.examples[0])}",
+        f"{ENTRY_INDENT}- id: {s.new_id}",
         f"{ENTRY_INDENT}  kind: info",
         f"{ENTRY_INDENT}  title: {_q(title)}",
         f"{ENTRY_INDENT}  examples:",

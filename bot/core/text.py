@@ -1,92 +1,61 @@
-"""Text normalisation shared by the matcher and the warning-sign screen.
+"""Text machinery shared by the matcher and the warning-sign screen; the words themselves are data.
 
 Patients type on phones: mixed case, curly quotes, zero-width characters pasted from other apps, missing
-apostrophes ("cant"), hyphens in brand names ("retin-a"). Everything is folded to plain lower-case words here
-so that the rest of the core compares like with like.
+apostrophes ("cant"), hyphens in brand names ("retin-a"), letters spaced out ("p u s") or held down
+("puuuss"). Everything is folded to plain lower-case words here so that the rest of the core compares like
+with like. Which contractions to expand and how to strip suffixes come from `knowledge/language.yaml`.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Collection, Iterator, Mapping
+from dataclasses import dataclass
 
 MAX_INPUT_CHARS = 2000
 """Only the start of a very long message is read: nobody asks a question in more than this."""
 
-_CONTRACTIONS = {
-    "can't": "can not",
-    "cant": "can not",
-    "cannot": "can not",
-    "won't": "will not",
-    "wont": "will not",
-    "don't": "do not",
-    "dont": "do not",
-    "doesn't": "does not",
-    "doesnt": "does not",
-    "didn't": "did not",
-    "didnt": "did not",
-    "isn't": "is not",
-    "isnt": "is not",
-    "aren't": "are not",
-    "arent": "are not",
-    "wasn't": "was not",
-    "wasnt": "was not",
-    "haven't": "have not",
-    "havent": "have not",
-    "hasn't": "has not",
-    "hasnt": "has not",
-    "shouldn't": "should not",
-    "shouldnt": "should not",
-    "couldn't": "could not",
-    "couldnt": "could not",
-    "wouldn't": "would not",
-    "wouldnt": "would not",
-    "ain't": "is not",
-    "i'm": "i am",
-    "im": "i am",
-    "i've": "i have",
-    "ive": "i have",
-    "i'll": "i will",
-    "i'd": "i would",
-    "it's": "it is",
-    "that's": "that is",
-    "what's": "what is",
-    "there's": "there is",
-    "you're": "you are",
-    "they're": "they are",
-    "we're": "we are",
-    "he's": "he is",
-    "she's": "she is",
-}
-
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
 _NON_WORD = re.compile(r"[^\w']+")
 _WORD_APOSTROPHE = re.compile(r"(?<!\w)'|'(?!\w)")
+_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_HELD_DOWN = re.compile(r"(.)\1{2,}")
+_DOUBLED = re.compile(r"(.)\1+")
 
-STOPWORDS = frozenset(
-    """
-    a an the and or but if so than then of to in on at by for from with about into over under up down
-    out off i me my mine myself we us our you your yours he him his she her it its they them their this
-    that these those am is are was were be been being do does did doing have has had having will would
-    shall should can could may might must just also too very really quite still even again already yet
-    now here there when where what which who whom whose why how all any both each few more most other
-    some such only own same as ok okay please im ive lol get got go going want need know think tell say
-    said s t d ll m re ve y o
-    """.split()
-)
-"""Function words that say nothing about the topic; negations are deliberately *not* listed here."""
 
-NEGATIONS = frozenset({"no", "not", "never", "without", "none", "nor", "neither", "nothing", "zero"})
+@dataclass(frozen=True)
+class SuffixRule:
+    """Remove `suffix` (and append `replace`) from words at least `min_length` letters long."""
+
+    suffix: str
+    replace: str
+    min_length: int
+
+
+@dataclass(frozen=True)
+class Stemming:
+    """A language's suffix rules (see `stem`)."""
+
+    suffixes: tuple[SuffixRule, ...] = ()
+    plural_exceptions: tuple[str, ...] = ()
+    keep_double: frozenset[str] = frozenset()
+    drop_final: frozenset[str] = frozenset()
+    keep: frozenset[str] = frozenset()
+    shortest: int = 4
+    """Words shorter than this stay as they are; the final letters in `drop_final` are dropped from stems of
+    at least this length ("ice" and "icing" both become "ic" with 3)."""
 
 
 def strip_invisible(text: str) -> str:
     """Remove zero-width and other format characters (Unicode category Cf) and control characters."""
+    if text.isascii():
+        return _ASCII_CONTROL.sub("", text)
     return "".join(ch for ch in text if unicodedata.category(ch) not in {"Cf", "Cc"} or ch in "\n\t ")
 
 
-def normalize(text: str, limit: int | None = MAX_INPUT_CHARS) -> str:
-    """Fold a message to lower-case words with single spaces: NFKC, no punctuation, no contractions.
+def normalize(text: str, contractions: Mapping[str, str], limit: int | None = MAX_INPUT_CHARS) -> str:
+    """Fold a message to lower-case words with single spaces: NFKC, no punctuation, contractions expanded.
 
     Only the first `limit` characters are read (all of them with None).
     """
@@ -95,7 +64,7 @@ def normalize(text: str, limit: int | None = MAX_INPUT_CHARS) -> str:
     words = []
     for raw in _NON_WORD.sub(" ", text).split():
         word = _WORD_APOSTROPHE.sub("", raw)
-        expanded = _CONTRACTIONS.get(word)
+        expanded = contractions.get(word)
         if expanded is not None:
             words.append(expanded)
         elif "'" in word:
@@ -106,41 +75,65 @@ def normalize(text: str, limit: int | None = MAX_INPUT_CHARS) -> str:
     return " ".join(" ".join(words).replace("_", " ").split())
 
 
-def tokens(text: str) -> list[str]:
-    """Normalise and split into words."""
-    return normalize(text).split()
-
-
-def stem(word: str) -> str:
+def stem(word: str, rules: Stemming) -> str:
     """Crude suffix stripping so that "peeling", "peel" and "peels" compare equal.
 
     Consistency matters more than linguistic accuracy: the same function is applied to the knowledge base and
     to the patient's words.
     """
-    if len(word) <= 3 or not word.isalpha():
+    if len(word) < rules.shortest or not word.isalpha() or word in rules.keep:
         return word
-    for suffix, repl, min_len in (
-        ("iness", "y", 7),
-        ("ness", "", 7),
-        ("ies", "y", 5),
-        ("ing", "", 6),
-        ("ed", "", 5),
-        ("es", "", 6),
-        ("s", "", 4),
-        ("ly", "", 6),
-    ):
-        if word.endswith(suffix) and len(word) >= min_len:
-            if suffix == "s" and word.endswith(("ss", "us", "is")):
+    for rule in rules.suffixes:
+        if word.endswith(rule.suffix) and len(word) >= rule.min_length:
+            if len(rule.suffix) == 1 and word.endswith(rules.plural_exceptions):
                 continue
-            word = word[: len(word) - len(suffix)] + repl
+            word = word[: len(word) - len(rule.suffix)] + rule.replace
             break
-    if len(word) > 4 and word[-1] == word[-2] and word[-1] not in "lsz":
+    if len(word) > 4 and word[-1] == word[-2] and word[-1] not in rules.keep_double:
         word = word[:-1]  # runn -> run, swimm -> swim
-    if len(word) > 4 and word.endswith("e"):
-        word = word[:-1]  # shave / shaving -> shav, breathe / breathing -> breath
-    if len(word) > 4 and word.endswith("y"):
-        word = word[:-1]  # itchy -> itch, puffy -> puff, flaky -> flak
+    for letter in ("e", "y"):
+        if letter in rules.drop_final and len(word) >= max(rules.shortest, 3) and word.endswith(letter):
+            word = word[:-1]  # shave / shaving -> shav, itchy -> itch
     return word
+
+
+def squeezed(word: str) -> Iterator[str]:
+    """Spellings of a word typed with a key held down, most likely first: "puuuss" -> "puss", "pus"."""
+    once = _HELD_DOWN.sub(r"\1", word)
+    if once != word:
+        yield once
+    twice = _HELD_DOWN.sub(r"\1\1", word)
+    if twice != word and twice != once:
+        yield twice
+    single = _DOUBLED.sub(r"\1", word)
+    if single not in (word, once):
+        yield single
+
+
+def join_spelled(words: list[str], known: Collection[str], min_run: int = 3) -> list[str]:
+    """Join letters typed one by one ("p u s", "f e v e r") into the word they spell.
+
+    A run of single letters becomes one word when it is at least `min_run` letters long or spells a word in
+    `known`; "i" and "a" on their own stay words.
+    """
+    result: list[str] = []
+    index = 0
+    while index < len(words):
+        end = index
+        while end < len(words) and len(words[end]) == 1 and words[end].isalpha():
+            end += 1
+        run = words[index:end]
+        joined = "".join(run)
+        if len(run) >= 3 and joined not in known and joined[1:] in known:
+            result.append(words[index])  # "a p u s": the article stays a word
+            index += 1
+        elif len(run) >= 2 and (len(run) >= min_run or joined in known):
+            result.append(joined)
+            index = end
+        else:
+            result.append(words[index])
+            index += 1
+    return result
 
 
 def fill(template: str, values: Mapping[str, object]) -> str:

@@ -1,8 +1,16 @@
 """The warning-sign screen: runs first on every message and never plays a warning sign down.
 
-It is tolerant of typos, spacing and invisible characters, and aware of two things that are *not* warning
-signs: negation ("no fever, no pus") and questions about signs ("what does an infection look like?",
-"should I take an antiviral if I get cold sores?"). When in doubt it escalates.
+It reads a message as a whole story: the words of a sign may stand apart, in any order, within a sentence or
+across two ("when I woke up my lips had almost disappeared under the swelling"). It is tolerant of typos,
+letters spaced out or held down ("p u s", "puuuss"), spacing and invisible characters, and aware of what is
+*not* a warning sign: negation ("no fever, no pus") and questions about signs ("what does an infection look
+like?", "should I take an antiviral if I get cold sores?"). When in doubt it escalates.
+
+Before any procedure's signs it looks for a crisis (thoughts of suicide or self-harm, an overdose), with the
+phrases of the language file and its exclusions for everyday idioms ("dying to wear makeup").
+
+The words are data: each procedure's signs in its file, the grammar (negations, cues, crisis phrases) in
+`language.yaml`.
 """
 
 from __future__ import annotations
@@ -13,54 +21,25 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
+from bot.core.language import CueSet, Language, Phrase, PhraseSet, Reader
 from bot.core.model import Procedure, Tier, WarningSign
-from bot.core.text import NEGATIONS, normalize, stem, strip_invisible
+from bot.core.text import join_spelled, squeezed, strip_invisible
 
-_CLAUSE_SPLIT = re.compile(r"[?!.;\n,:]+|\bbut\b|\bhowever\b|\bthough\b|\balthough\b", re.IGNORECASE)
-_NEGATION_LOOKBACK = 3
 MAX_SCREEN_CHARS = 10_000
 """The screen reads every character of a Telegram message (4,096) and more: a sign at the end counts."""
-_WINDOW_SLACK = 3
-_COMPACT_MIN = 8
+CRISIS_SIGN = "crisis"
+"""The sign id reported for the crisis tier."""
 
-# Grammar, not wording: cues that a clause asks *about* a sign rather than reports one. Each cue is a set of
-# word runs that must all appear in the clause ("what" ... "look like").
-_HYPOTHETICAL_CUES = (
-    "if i get", "if i got", "if you get", "if they get", "if someone get", "if i develop", "if you develop",
-    "if i notice", "if you notice", "if i see", "if you see", "if i start", "if it start", "if i ever",
-    "if i were", "what if", "in case", "how do i know", "how can i tell", "how will i know",
-    "how would i know",
-    "how do you know", "how to tell", "how do i tell", "how do you tell", "ever / normal", "ever / happen",
-    "do people ever", "get / once a",
-    "get / every", "get / occasionally", "get / time to time", "get / now and then", "get / a year",
-    "get / often",
-    "what / look like", "what / looks like", "sign of", "signs of",
-    "symptom of", "symptoms of", "history of", "prone to", "tend to get", "usually get", "get / sometimes",
-    "risk of", "risks of", "chance of", "chances of", "prevent", "avoid", "does microneedling cause",
-    "can microneedling cause", "will microneedling cause", "does it cause", "can it cause", "will it cause",
-    "what count as", "what counts as", "is it possible to get", "can you get", "could i get", "will i get",
-    "might i get",
-)  # fmt: skip
-_HYPOTHETICAL = tuple(
-    tuple(tuple(stem(w) for w in part.split()) for part in cue.split(" / ")) for cue in _HYPOTHETICAL_CUES
-)
-# A clause that also reports something happening now is a report, whatever else it says: "I have a history
-# of cold sores and now there are blisters on my lip".
-_REPORT_MARKERS = tuple(
-    tuple(stem(w) for w in marker.split())
-    for marker in (
-        "now", "today", "tonight", "this morning", "this evening", "came up", "come up", "appeared",
-        "broke out", "woke up", "covered in", "right now", "at the moment",
-    )
-)  # fmt: skip
-# "never had anything like this" reports something new; it does not deny it.
-_NEVER_REPORTS = tuple(
-    (tuple(stem(w) for w in m.split()),) for m in ("like this", "before", "this bad", "so bad")
-)
-_MILD = tuple(
-    (tuple(stem(w) for w in q.split()),)
-    for q in ("a little", "a bit", "slightly", "mild", "mildly", "a tad", "barely")
-)
+_SENTENCE_SPLIT = re.compile(r"[?!.;\n]+")
+_DOTTED_LETTERS = re.compile(r"\b(?:[^\W\d_]\.){2,}")
+_CLAUSE_PUNCTUATION = r"[,:()\-\u2013\u2014]+"
+_NEGATION_LOOKBACK = 3
+_WINDOW_SLACK = 3
+_STORY_SPAN = 8
+"""The words of a sign told apart (a story) may stand this many words apart, within a sentence or across
+two sentences, but never across a contrast ("but") or a question about signs."""
+_COMPACT_MIN = 8
+_TYPO_CUTOFF = 84
 
 
 @dataclass(frozen=True)
@@ -80,26 +59,54 @@ class Screening:
 @dataclass(frozen=True)
 class _Pattern:
     sign: WarningSign
-    phrases: tuple[tuple[str, ...], ...]
-    with_any: tuple[tuple[str, ...], ...]
+    phrases: tuple[Phrase, ...]
+    with_any: tuple[Phrase, ...]
     compact: tuple[str, ...]
+    story: tuple[Phrase, ...]
+    """The phrases that may be told apart: those with at least two words that are not function words."""
+    unless: tuple[Phrase, ...]
+
+
+@dataclass(frozen=True)
+class _Clause:
+    words: tuple[str, ...]
+    sentence: int
+    contrast: bool
+    """True when the clause starts with a contrast ("but", "however"): a story does not reach across it."""
+    asks: bool
+    """True when the clause asks about signs rather than reports one."""
 
 
 class Screener:
-    """Screens messages for one procedure's warning signs."""
+    """Screens messages for one procedure's warning signs, and for a crisis."""
 
-    def __init__(self, procedure: Procedure) -> None:
+    def __init__(self, procedure: Procedure, language: Language) -> None:
         self.procedure = procedure
+        self.language = language
+        reader = Reader(language, (procedure.name, procedure.title, *procedure.aliases))
+        self.reader = reader
         vocabulary: set[str] = set()
+        plain: set[str] = set()
+        function_words = language.stopwords | reader.word_stems(language.stopwords)
         patterns = []
         for sign in procedure.signs:
-            phrases = tuple(_stems(p) for p in sign.phrases)
-            with_any = tuple(_stems(p) for p in sign.with_any)
+            phrases = reader.phrases(sign.phrases)
+            with_any = reader.phrases(sign.with_any)
             for phrase in (*phrases, *with_any):
                 vocabulary.update(phrase)
+            for text in (*sign.phrases, *sign.with_any):
+                plain.update(language.tokens(text, None))
             compact = tuple(c for c in (_compact(p) for p in sign.phrases) if len(c) >= _COMPACT_MIN)
-            patterns.append(_Pattern(sign, phrases, with_any, compact))
+            story = tuple(p for p in phrases if len({w for w in p if w not in function_words}) >= 2)
+            patterns.append(_Pattern(sign, phrases, with_any, compact, story, reader.phrases(sign.unless)))
         self._patterns = tuple(patterns)
+        crisis = reader.phrases(language.crisis)
+        exclusions = reader.phrases(language.crisis_exclusions)
+        self._crisis = PhraseSet(crisis)
+        self._crisis_exclusions = PhraseSet(exclusions)
+        crisis_words = {w for p in (*crisis, *exclusions) for w in p}
+        for text in (*language.crisis, *language.crisis_exclusions):
+            plain.update(language.tokens(text, None))
         by_word: dict[str, set[int]] = {}
         for index, pattern in enumerate(patterns):
             for phrase in pattern.phrases:
@@ -108,45 +115,103 @@ class Screener:
         self._by_word = by_word
         self._with_compact = {i for i, p in enumerate(patterns) if p.compact}
         self._vocabulary = frozenset(vocabulary)
-        self._long_words = sorted(w for w in vocabulary if len(w) >= 5)
+        # The words that can make up a list item ("yellow crust"): no function words, no negations.
+        self._item_words = frozenset(vocabulary - function_words - language.negations)
+        self._known = frozenset(vocabulary | crisis_words)
+        self._plain = frozenset(plain)
+        by_shape: dict[tuple[str, int], list[str]] = {}
+        for word in sorted(w for w in self._known if len(w) >= 5):
+            by_shape.setdefault((word[0], len(word)), []).append(word)
+        self._by_shape = by_shape
         self._cache: dict[str, str] = {}
+        self._negations = language.negations | reader.word_stems(language.negations)
+        self._never = reader.word_stems(w for w in language.negations if w == "never")
+        self._coordinators = language.coordinators
+        self._list_fillers = language.list_fillers | language.coordinators
+        breaks = "|".join(re.escape(b) for b in sorted(language.clause_breaks, key=len, reverse=True))
+        self._clause_split = re.compile(
+            _CLAUSE_PUNCTUATION + (rf"|\b(?:{breaks})\b" if breaks else ""), re.IGNORECASE
+        )
+        self._breaks = frozenset(language.clause_breaks)
+        self._asks_about = CueSet(reader.cues(language.asks_about))
+        self._reports = PhraseSet(reader.phrases(language.reports))
+        self._never_reports = PhraseSet(reader.phrases(language.never_reports))
+        self._mild = PhraseSet(reader.phrases(language.mild))
+        self._improving = PhraseSet(reader.phrases(language.improving))
+
+    # ------------------------------------------------------------------------------------------- reading
 
     def _canonical(self, word: str) -> str:
-        if word in self._vocabulary or len(word) < 5 or not word.isalpha():
-            return word
+        """The stem of a word as the signs spell it: typos and held-down keys corrected."""
         cached = self._cache.get(word)
         if cached is not None:
             return cached
-        best = process.extractOne(word, self._long_words, scorer=fuzz.ratio, score_cutoff=84)
-        result = best[0] if best else word
+        result = self.reader.stem(word)
+        if result not in self._known and word.isalpha():
+            for variant in squeezed(word):
+                stemmed = self.reader.stem(variant)
+                if stemmed in self._known:
+                    result = stemmed
+                    break
+            else:
+                near = self._near(result) if len(result) >= 5 else ()
+                if near:
+                    best = process.extractOne(result, near, scorer=fuzz.ratio, score_cutoff=_TYPO_CUTOFF)
+                    result = best[0] if best else result
         # Only typos of the knowledge base's own words are remembered: other words patients type are not kept.
-        if result != word and len(self._cache) < 10_000:
+        if result != self.reader.stem(word) and len(self._cache) < 10_000:
             self._cache[word] = result
         return result
 
-    def screen(self, text: str, day: int | None) -> Screening | None:
-        """The most urgent warning sign in `text` for a patient on `day` (None when unknown), or None."""
-        clauses = [
-            [self._canonical(stem(w)) for w in normalize(c, limit=None).split()]
-            for c in _CLAUSE_SPLIT.split(text[:MAX_SCREEN_CHARS])
+    def _near(self, stem: str) -> list[str]:
+        """The signs' long words a typo of `stem` could be: same first letter, a similar length (a fuzzy ratio
+        of 84 allows no more than that)."""
+        return [
+            w for size in range(len(stem) - 2, len(stem) + 3) for w in self._by_shape.get((stem[0], size), ())
         ]
-        # Clauses that ask *about* a sign are set aside once, before any pattern is tried.
-        every_clause = [c for c in clauses if c]
-        clauses = [c for c in every_clause if not _asks_about_signs(c)]
-        compact_text = _compact(text[:MAX_SCREEN_CHARS])
-        fired: list[tuple[Tier, WarningSign]] = []
-        present = {word for clause in every_clause for word in clause}
+
+    def _clauses(self, text: str) -> list[_Clause]:
+        clauses = []
+        for number, sentence in enumerate(_SENTENCE_SPLIT.split(text)):
+            position = 0
+            contrast = False
+            for found in [*self._clause_split.finditer(sentence), None]:
+                end = found.start() if found is not None else len(sentence)
+                words = self.language.tokens(sentence[position:end], None)
+                if words:
+                    words = join_spelled(words, self._plain)
+                    stems = tuple(self._canonical(w) for w in words)
+                    clauses.append(_Clause(stems, number, contrast, self._asks_about_signs(stems)))
+                if found is not None:
+                    position = found.end()
+                    contrast = found.group(0).strip().casefold() in self._breaks
+        return clauses
+
+    # ------------------------------------------------------------------------------------------- screening
+
+    def screen(self, text: str, day: int | None) -> Screening | None:
+        """The most urgent warning sign in `text` for a patient on `day` (None when unknown), or None.
+
+        A crisis comes before everything else and is screened whatever the day.
+        """
+        text = _DOTTED_LETTERS.sub(lambda m: m.group(0).replace(".", " "), text[:MAX_SCREEN_CHARS])
+        every_clause = self._clauses(text)
+        if self._crisis_in(every_clause):
+            return Screening(Tier.CRISIS, (CRISIS_SIGN,), None)
+        compact_text = _compact(text)
+        present = {word for clause in every_clause for word in clause.words}
         candidates = {
             i for i in self._with_compact if any(c in compact_text for c in self._patterns[i].compact)
-        }
+        }  # words run together ("cantbreathe")
         for word in present:
             candidates |= self._by_word.get(word, set())
+        fired: list[tuple[Tier, WarningSign]] = []
         for index in sorted(candidates):
             pattern = self._patterns[index]
             sign = pattern.sign
             if sign.from_day is not None and day is not None and day < sign.from_day:
                 continue
-            tier = self._fires(pattern, clauses, every_clause, compact_text)
+            tier = self._fires(pattern, every_clause, compact_text)
             if tier is not None:
                 fired.append((tier, sign))
         if not fired:
@@ -156,20 +221,31 @@ class Screener:
         topic = next((s.topic for t, s in fired if t == top_tier and s.topic), None)
         return Screening(top_tier, tuple(s.id for _, s in fired), topic)
 
-    def _fires(
-        self, pattern: _Pattern, clauses: list[list[str]], every_clause: list[list[str]], compact_text: str
-    ) -> Tier | None:
+    def _crisis_in(self, clauses: list[_Clause]) -> bool:
+        """A crisis phrase anywhere, unless it is part of an everyday idiom ("dying to wear makeup")."""
+        words = [w for clause in clauses for w in clause.words]
+        excluded: set[int] = set()
+        for start, end in self._crisis_exclusions.spans(words):
+            excluded.update(range(start, end))
+        return any(not excluded.intersection(range(start, end)) for start, end in self._crisis.spans(words))
+
+    def _fires(self, pattern: _Pattern, every_clause: list[_Clause], compact_text: str) -> Tier | None:
         sign = pattern.sign
-        for clause in clauses:
-            hit = any(_find(clause, phrase, self._vocabulary) for phrase in pattern.phrases)
-            if not hit:
-                continue
+        reports = [c for c in every_clause if not c.asks]
+        hit = next(
+            (c for c in reports if any(self._find(c.words, p) for p in pattern.phrases)), None
+        ) or self._story(pattern, every_clause)
+        if hit is not None and any(self._find(hit.words, p, negation_aware=False) for p in pattern.unless):
+            return None  # "the bruise went purple and is a bit sore": a bruise changing colour is normal
+        if hit is not None and self._settling(hit.words, pattern):
+            return None  # "the swelling on my lips went down": the normal course, told
+        if hit is not None:
             # The companion word may stand in another clause: "swelling went down, but it came back worse".
             if pattern.with_any and not any(
-                _find(other, extra, self._vocabulary) for other in clauses for extra in pattern.with_any
+                self._find(other.words, extra) for other in reports for extra in pattern.with_any
             ):
-                continue
-            if sign.mild_tier is not None and _has_any(clause, _MILD):
+                return None
+            if sign.mild_tier is not None and self._mild.find(hit.words) >= 0:
                 return sign.mild_tier
             return sign.tier
         # Words run together ("cantbreathe"): only when no clause held the phrase, negated or not.
@@ -177,83 +253,114 @@ class Screener:
             not pattern.with_any
             and any(c in compact_text for c in pattern.compact)
             and not any(
-                _find(c, p, self._vocabulary, negation_aware=False)
-                for c in every_clause
-                for p in pattern.phrases
+                self._find(c.words, p, negation_aware=False) for c in every_clause for p in pattern.phrases
             )
         ):
             return sign.tier
         return None
 
+    def _settling(self, words: tuple[str, ...], pattern: _Pattern) -> bool:
+        """True when the clause says the sign is settling ("went down", "back to normal") after naming it, and
+        does not deny that ("it has not gone down")."""
+        sign_words = {w for phrase in pattern.phrases for w in phrase}
+        first = next((i for i, w in enumerate(words) if w in sign_words), None)
+        if first is None:
+            return False
+        return any(
+            start > first and not self._negated(words, start) for start, _ in self._improving.spans(words)
+        )
 
-def _stems(phrase: str) -> tuple[str, ...]:
-    return tuple(stem(w) for w in normalize(phrase).split())
+    def _story(self, pattern: _Pattern, clauses: list[_Clause]) -> _Clause | None:
+        """A phrase whose words are told apart: within `_STORY_SPAN` words, in one sentence or across two,
+        not across a contrast or a question about signs, none of them negated. Returns the clause of its last
+        word."""
+        for phrase in pattern.story:
+            needed = set(phrase)
+            for first in range(len(clauses)):
+                if clauses[first].asks:
+                    continue
+                words: list[str] = []
+                owners: list[int] = []
+                for index in range(first, len(clauses)):
+                    clause = clauses[index]
+                    if index > first and (
+                        clause.asks or clause.contrast or clause.sentence > clauses[first].sentence + 1
+                    ):
+                        break
+                    words.extend(clause.words)
+                    owners.extend([index] * len(clause.words))
+                    if len(words) > 4 * _STORY_SPAN:
+                        break
+                if not needed.issubset(words):
+                    continue
+                found = self._spread(words, owners, clauses, phrase)
+                if found is not None:
+                    return found
+        return None
+
+    def _spread(
+        self, words: list[str], owners: list[int], clauses: list[_Clause], phrase: Phrase
+    ) -> _Clause | None:
+        for start, word in enumerate(words):
+            if word not in phrase:
+                continue
+            span = words[start : start + _STORY_SPAN + 1]
+            if not set(phrase).issubset(span):
+                continue
+            positions = [start + span.index(part) for part in phrase]
+            if any(self._negated_at(words, owners, p) for p in positions):
+                continue
+            return clauses[owners[max(positions)]]
+        return None
+
+    def _negated_at(self, words: list[str], owners: list[int], position: int) -> bool:
+        clause_start = owners.index(owners[position])
+        return self._negated(words[clause_start : position + 1], position - clause_start)
+
+    def _find(self, words: tuple[str, ...] | list[str], phrase: Phrase, negation_aware: bool = True) -> bool:
+        """True when the phrase's words stand close together (any order) and are not negated."""
+        if not phrase:
+            return False
+        size = len(phrase)
+        window = size + (_WINDOW_SLACK if size > 1 else 0)
+        for start, word in enumerate(words):
+            if word != phrase[0] and word not in phrase:
+                continue
+            span = words[start : start + window]
+            if all(part in span for part in phrase):
+                if negation_aware and self._negated(words, start):
+                    continue
+                return True
+        return False
+
+    def _negated(self, words: tuple[str, ...] | list[str], position: int) -> bool:
+        """True when a negation stands just before `position`, or before a list it belongs to.
+
+        "no swelling or fever" and "not seeing any pus or blisters" negate every item of the list; "no fever
+        and there is pus" does not negate the pus, because words other than list items stand between.
+        """
+        while True:
+            before = position - 1
+            while before >= 0 and words[before] in self._list_fillers:
+                before -= 1
+            joined = before < position - 1 and any(
+                w in self._coordinators for w in words[before + 1 : position]
+            )
+            if joined and before >= 0 and words[before] in self._item_words:
+                while before > 0 and words[before - 1] in self._item_words:
+                    before -= 1  # the start of the previous list item, e.g. "yellow crust"
+                position = before
+                continue
+            window = list(words[max(0, position - _NEGATION_LOOKBACK) : position])
+            if not self._never.isdisjoint(window) and self._never_reports.find(words) >= 0:
+                window = [w for w in window if w not in self._never]
+            return any(word in self._negations for word in window)
+
+    def _asks_about_signs(self, clause: tuple[str, ...]) -> bool:
+        """True for a clause that asks about warning signs rather than reporting one."""
+        return self._asks_about.any_in(clause) and self._reports.find(clause) < 0
 
 
 def _compact(text: str) -> str:
     text = strip_invisible(unicodedata.normalize("NFKC", text)).casefold()
     return re.sub(r"[^a-z]", "", text)
-
-
-def _has_any(words: list[str], cues: tuple[tuple[tuple[str, ...], ...], ...]) -> bool:
-    """True when every run of some cue appears in `words`."""
-    present = set(words)
-    return any(
-        all(present.issuperset(run) for run in cue) and all(_contiguous(words, run) for run in cue)
-        for cue in cues
-    )
-
-
-def _contiguous(words: list[str], cue: tuple[str, ...]) -> bool:
-    size = len(cue)
-    return any(tuple(words[i : i + size]) == cue for i in range(len(words) - size + 1))
-
-
-def _find(
-    words: list[str], phrase: tuple[str, ...], vocabulary: frozenset[str], negation_aware: bool = True
-) -> bool:
-    """True when the phrase's words stand close together (any order) and are not negated."""
-    if not phrase:
-        return False
-    size = len(phrase)
-    window = size + (_WINDOW_SLACK if size > 1 else 0)
-    for start, word in enumerate(words):
-        if word != phrase[0] and word not in phrase:
-            continue
-        span = words[start : start + window]
-        if all(part in span for part in phrase):
-            if negation_aware and _negated(words, start, vocabulary):
-                continue
-            return True
-    return False
-
-
-def _negated(words: list[str], position: int, vocabulary: frozenset[str]) -> bool:
-    """True when a negation stands just before `position`, or before a list it belongs to.
-
-    "no swelling or fever" and "not seeing any pus or blisters" negate every item of the list; "no fever and
-    there is pus" does not negate the pus, because words other than list items stand between.
-    """
-    while True:
-        before = position - 1
-        while before >= 0 and words[before] in _LIST_FILLERS:
-            before -= 1
-        joined = before < position - 1 and any(w in _COORDINATORS for w in words[before + 1 : position])
-        if joined and before >= 0 and words[before] in vocabulary:
-            while before > 0 and words[before - 1] in vocabulary:
-                before -= 1  # the start of the previous list item, e.g. "yellow crust"
-            position = before
-            continue
-        window = words[max(0, position - _NEGATION_LOOKBACK) : position]
-        if "never" in window and _has_any(words, _NEVER_REPORTS):
-            window = [w for w in window if w != "never"]
-        return any(word in NEGATIONS for word in window)
-
-
-def _asks_about_signs(clause: list[str]) -> bool:
-    """True for a clause that asks about warning signs rather than reporting one."""
-    return _has_any(clause, _HYPOTHETICAL) and not _has_any(clause, tuple((m,) for m in _REPORT_MARKERS))
-
-
-_COORDINATORS = frozenset({"or", "and", "nor"})
-_LIST_FILLERS = _COORDINATORS | {"any", "a", "an", "the", "some"}

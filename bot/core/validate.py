@@ -21,6 +21,8 @@ KNOWN_PLACEHOLDERS = frozenset(
         "clinic_name",
         "clinic_phone",
         "emergency_number",
+        "crisis_line",
+        "until_day",
         "weekday",
         "date_day",
         "month",
@@ -60,7 +62,6 @@ KNOWN_PLACEHOLDERS = frozenset(
         "resume_day",
         "resume_when",
         "normal_until_day",
-        "crisis_line",
     }
 )
 ENTRY_DAY_PREFIXES = ("resume_day_", "resume_when_")
@@ -100,13 +101,14 @@ def _check_procedure(procedure: Procedure, result: LoadResult, routing: bool) ->
             line = loaded.line_of(("entries", index, "kind"))
             problems.append(Problem(name, line, f"entry '{topic}': kind must be '{kind.value}'"))
     if routing:
-        problems.extend(_check_routing(procedure, loaded))
+        problems.extend(_check_routing(procedure, loaded, result))
     return problems
 
 
-def _check_routing(procedure: Procedure, loaded: LoadedYaml) -> list[Problem]:
+def _check_routing(procedure: Procedure, loaded: LoadedYaml, result: LoadResult) -> list[Problem]:
     problems = []
-    matcher = Matcher(procedure)
+    assert result.kb is not None
+    matcher = Matcher(procedure, result.kb.language)
     for index, entry in enumerate(procedure.entries):
         for number, example in enumerate(entry.examples):
             routed = matcher.match(example)

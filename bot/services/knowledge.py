@@ -123,6 +123,7 @@ def suggestions(folder: Path, rows: list[tuple[str, str]]) -> list[str]:
         raise KnowledgeError(result.problems)
     documents = []
     for procedure in sorted(result.kb.procedures.values(), key=lambda p: p.id):
-        groups = group_questions(text for pid, text in rows if pid == procedure.id)
+        texts = (text for pid, text in rows if pid == procedure.id)
+        groups = group_questions(texts, stopwords=result.kb.language.stopwords)
         documents += [snippet(s) for s in suggest(result, procedure, groups)]
     return documents

@@ -95,4 +95,5 @@ class Reports:
 
     def unanswered(self, db: Database, days: int = 30) -> list[Group]:
         """Questions the bot could not answer in the last `days` days, grouped by similarity."""
-        return group_questions(text for _, text in reports.unanswered_since(db, self._since(days)))
+        texts = (text for _, text in reports.unanswered_since(db, self._since(days)))
+        return group_questions(texts, stopwords=self.deps.engine.kb.language.stopwords)

@@ -25,8 +25,8 @@ from bot.storage.outbox import Priority
 
 PATIENT_COMMANDS = ("start", "help", "today", "plan", "mute", "unmute", "forget", "privacy", "human", "done")
 STAFF_COMMANDS = ("enroll", "patients", "alerts", "unanswered", "stats", "done")
-PERSON_TOPICS = frozenset({"human", "clinic_questions"})
-"""Entries after which "Talk to a person" is offered (the person, and questions only the clinic answers)."""
+PERSON_TOPIC = "human"
+"""The conversational entry "talk to a person": like a hand-over, it offers the "Talk to a person" button."""
 MAX_LINES = 40
 """At most this many alerts in /alerts: two buttons each stays within Telegram's 100 buttons a message."""
 NAME_IN_BUTTON = 32
@@ -171,7 +171,8 @@ class Wording:
         if reply.patient is None and not answer.red_flag:
             body.append(self.text("not_enrolled"))
         rows = [(Button(s.title, buttons.encode(buttons.Suggestion(s.id))),) for s in answer.suggestions]
-        if reply.offer_person and not answer.red_flag and (answer.abstained or answer.topic in PERSON_TOPICS):
+        wants_person = answer.abstained or answer.hand_over or answer.topic == PERSON_TOPIC
+        if reply.offer_person and not answer.red_flag and wants_person:
             rows.append((Button(self.text("buttons.person"), buttons.encode(buttons.Person())),))
         chunks = split("\n\n".join(body))
         for i, chunk in enumerate(chunks):
@@ -206,8 +207,13 @@ class Wording:
     def today(self, view: TodayView) -> str:
         """Where the patient is: what is fine now, what is on hold until when."""
         lines = [self.where(view.patient)]
-        if view.allowed:
-            lines.append(self.text("today_fine", subjects=self._list([m.subject for m in view.allowed])))
+        fine = [m.subject for m in view.allowed if not m.discouraged]
+        over = [m.subject for m in view.allowed if m.discouraged]
+        if fine:
+            lines.append(self.text("today_fine", subjects=self._list(fine)))
+        if over:
+            # The end of a healing break is never phrased as "fine again" (smoking, for one).
+            lines.append(self.text("today_wait_over", subjects=self._list(over)))
         if view.on_hold:
             lines.append("")
             lines.append(self.text("today_on_hold"))

@@ -1,0 +1,201 @@
+"""The language patients write in, as data: `knowledge/language.yaml` turned into ready-to-use word sets.
+
+Nothing here knows a procedure. A cue may contain `{procedure}`, which `Language.phrases` expands into every
+name of the procedure being read (its name, title and aliases).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from bot.core.text import MAX_INPUT_CHARS, Stemming, normalize, stem
+
+PROCEDURE_PLACEHOLDER = "{procedure}"
+PART_SEPARATOR = " / "
+"""Separates the parts of a cue whose parts must all appear, in any order ("what / look like")."""
+
+Phrase = tuple[str, ...]
+Cue = tuple[Phrase, ...]
+
+
+@dataclass(frozen=True)
+class Language:
+    """Every word list that reads patients' messages (see `knowledge/language.yaml` for what each means)."""
+
+    stopwords: frozenset[str] = frozenset()
+    frame: frozenset[str] = frozenset()
+    negations: frozenset[str] = frozenset()
+    contractions: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    stemming: Stemming = field(default_factory=Stemming)
+    plurals: tuple[str, ...] = ()
+    leading: frozenset[str] = frozenset()
+    anywhere: frozenset[str] = frozenset()
+    pairs: tuple[str, ...] = ()
+    statement_starts: frozenset[str] = frozenset()
+    refers_back: frozenset[str] = frozenset()
+    procedure_pronouns: frozenset[str] = frozenset()
+    joiners: tuple[str, ...] = ()
+    restriction: tuple[str, ...] = ()
+    symptom: tuple[str, ...] = ()
+    tomorrow: tuple[str, ...] = ()
+    preparation_topic: str | None = None
+    before: tuple[str, ...] = ()
+    not_before: tuple[str, ...] = ()
+    course: tuple[str, ...] = ()
+    clause_breaks: tuple[str, ...] = ()
+    coordinators: frozenset[str] = frozenset()
+    list_fillers: frozenset[str] = frozenset()
+    asks_about: tuple[str, ...] = ()
+    reports: tuple[str, ...] = ()
+    never_reports: tuple[str, ...] = ()
+    mild: tuple[str, ...] = ()
+    improving: tuple[str, ...] = ()
+    crisis: tuple[str, ...] = ()
+    crisis_exclusions: tuple[str, ...] = ()
+
+    def normalize(self, text: str, limit: int | None = MAX_INPUT_CHARS) -> str:
+        """`text` as lower-case words with contractions expanded (see `bot.core.text.normalize`)."""
+        return normalize(text, self.contractions, limit)
+
+    def tokens(self, text: str, limit: int | None = MAX_INPUT_CHARS) -> list[str]:
+        """The words of `text`, normalised."""
+        return self.normalize(text, limit).split()
+
+    def stem(self, word: str) -> str:
+        """The stem of one normalised word."""
+        return stem(word, self.stemming)
+
+    def stems(self, text: str) -> Phrase:
+        """The stems of the words of `text`."""
+        return tuple(self.stem(w) for w in self.tokens(text, None))
+
+
+class Reader:
+    """A language read for one procedure: its names fill `{procedure}`, and no other word's stem merges with a
+    one-word name of it (when "peel" names the procedure, "peeling" keeps its own form; a plural of the name,
+    "peels", still names it)."""
+
+    _CACHE_LIMIT = 20_000
+
+    def __init__(self, language: Language, names: Sequence[str]) -> None:
+        self.language = language
+        self.names = tuple(dict.fromkeys(n for n in names if n.strip()))
+        single = {n for n in (language.normalize(x, None) for x in self.names) if n and " " not in n}
+        self._names = frozenset(single)
+        self._name_stems = frozenset(language.stem(n) for n in single)
+        self._plural_names = frozenset(n + p for n in single for p in language.plurals)
+        self._cache: dict[str, str] = {}
+
+    def stem(self, word: str) -> str:
+        """The stem of one normalised word, never merged with a name of the procedure by accident."""
+        cached = self._cache.get(word)
+        if cached is not None:
+            return cached
+        result = self.language.stem(word)
+        if result in self._name_stems and word not in self._names and word not in self._plural_names:
+            result = word
+        if len(self._cache) < self._CACHE_LIMIT:
+            self._cache[word] = result
+        return result
+
+    def tokens(self, text: str, limit: int | None = MAX_INPUT_CHARS) -> list[str]:
+        """The words of `text`, normalised."""
+        return self.language.tokens(text, limit)
+
+    def stems(self, text: str, limit: int | None = None) -> Phrase:
+        """The stems of the words of `text`."""
+        return tuple(self.stem(w) for w in self.language.tokens(text, limit))
+
+    def phrases(self, cues: Iterable[str]) -> tuple[Phrase, ...]:
+        """Cues as stem sequences, `{procedure}` replaced by each name; longest first, without duplicates."""
+        found: dict[Phrase, None] = {}
+        for cue in cues:
+            for text in _expand(cue, self.names):
+                stems = self.stems(text)
+                if stems:
+                    found[stems] = None
+        return tuple(sorted(found, key=len, reverse=True))
+
+    def cues(self, cues: Iterable[str]) -> tuple[Cue, ...]:
+        """Cues whose parts (separated by " / ") must all appear, as stem sequences."""
+        found: dict[Cue, None] = {}
+        for cue in cues:
+            for text in _expand(cue, self.names):
+                parts = tuple(self.stems(part) for part in text.split(PART_SEPARATOR))
+                if all(parts):
+                    found[parts] = None
+        return tuple(found)
+
+    def word_stems(self, words: Iterable[str]) -> frozenset[str]:
+        """The stems of single words."""
+        return frozenset(self.stem(w) for w in words)
+
+
+def _expand(cue: str, names: Sequence[str]) -> list[str]:
+    if PROCEDURE_PLACEHOLDER not in cue:
+        return [cue]
+    return [cue.replace(PROCEDURE_PLACEHOLDER, name) for name in names]
+
+
+def contains(words: Sequence[str], phrase: Phrase) -> bool:
+    """True when `phrase` occurs in `words` as a contiguous run."""
+    size = len(phrase)
+    if size == 0 or size > len(words):
+        return False
+    first = phrase[0]
+    return any(
+        words[i] == first and tuple(words[i : i + size]) == phrase for i in range(len(words) - size + 1)
+    )
+
+
+class PhraseSet:
+    """Phrases indexed by their first word, to find any of them in a message without trying each one."""
+
+    def __init__(self, phrases: Iterable[Phrase]) -> None:
+        by_first: dict[str, list[Phrase]] = {}
+        for phrase in phrases:
+            if phrase:
+                by_first.setdefault(phrase[0], []).append(phrase)
+        self._by_first = {w: tuple(sorted(p, key=len, reverse=True)) for w, p in by_first.items()}
+
+    def __bool__(self) -> bool:
+        return bool(self._by_first)
+
+    def spans(self, words: Sequence[str]) -> list[tuple[int, int]]:
+        """(start, end) of every occurrence, the longest phrase at each start."""
+        found = []
+        for start, word in enumerate(words):
+            for phrase in self._by_first.get(word, ()):
+                end = start + len(phrase)
+                if end <= len(words) and tuple(words[start:end]) == phrase:
+                    found.append((start, end))
+                    break
+        return found
+
+    def find(self, words: Sequence[str]) -> int:
+        """The position of the first phrase found (-1 when none is)."""
+        found = self.spans(words)
+        return found[0][0] if found else -1
+
+
+class CueSet:
+    """Cues whose parts must all appear, indexed by a word each cue needs."""
+
+    def __init__(self, cues: Iterable[Cue]) -> None:
+        by_word: dict[str, list[Cue]] = {}
+        for cue in cues:
+            if cue and all(cue):
+                key = max((w for part in cue for w in part), key=len)
+                by_word.setdefault(key, []).append(cue)
+        self._by_word = {w: tuple(c) for w, c in by_word.items()}
+
+    def any_in(self, words: Sequence[str]) -> bool:
+        """True when every part of some cue occurs in `words`."""
+        present = set(words)
+        return any(
+            all(present.issuperset(part) for part in cue) and all(contains(words, part) for part in cue)
+            for word in present.intersection(self._by_word)
+            for cue in self._by_word[word]
+        )

@@ -1,0 +1,65 @@
+"""Questions about the time before the treatment get the preparation answer, never an after-care verdict.
+Phrasings written for this test."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.answer import Engine
+
+P = "microneedling"
+PREPARATION = "numbing_preparation"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how many days before my appointment do i need to stop my tretinoin",
+        "is it ok to have a glass of wine the night before my session",
+        "should i avoid aspirin in the days leading up to the treatment",
+        "what should i not use on my skin beforehand",
+        "can i go on a sunbed the week before my microneedling",
+        "can i wear makeup to my appointment",
+    ],
+)
+def test_before_the_treatment_gets_the_preparation_answer_without_a_verdict(
+    engine: Engine, question: str
+) -> None:
+    answer = engine.answer(question, P, day=None)
+    assert PREPARATION in answer.topics, (question, answer.topics)
+    assert answer.allowed_now is None and answer.allowed_from_day is None
+    assert answer.verdicts == ()
+    preparation = engine.procedure(P).entry(PREPARATION)
+    assert preparation is not None
+    assert answer.text.startswith(preparation.answer[:40]) or preparation.answer[:40] in answer.text
+
+
+def test_even_on_a_known_day_a_question_about_before_has_no_verdict(engine: Engine) -> None:
+    # A patient on day 3 asking about their next session: no "not yet" about the thing they name.
+    answer = engine.answer("can i take ibuprofen before my next session", P, day=3)
+    assert PREPARATION in answer.topics
+    assert answer.allowed_now is None
+    assert "Not yet" not in answer.text
+
+
+def test_an_entry_that_speaks_about_the_time_before_leads(engine: Engine) -> None:
+    answer = engine.answer("should i shave before i come in for my treatment", P)
+    assert answer.topics == ("shaving_hair_removal", PREPARATION)
+    assert "before your appointment" in answer.sections[0]  # the shaving answer says when to shave before
+    assert answer.allowed_now is None
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("how long before i can wear makeup again", "makeup"),
+        ("how long do i have to wait before i can go swimming", "swimming_sauna_heat"),
+        ("is it ok to drink wine the day after my microneedling", "alcohol_smoking"),
+    ],
+)
+def test_waiting_after_the_treatment_is_not_mistaken_for_before(
+    engine: Engine, question: str, topic: str
+) -> None:
+    answer = engine.answer(question, P, day=1)
+    assert answer.topic == topic
+    assert answer.allowed_now is False

@@ -1,0 +1,44 @@
+"""Questions for the clinic rather than about aftercare get a kind hand-over, not a care answer.
+Phrasings written for this test."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.answer import Engine
+
+P = "microneedling"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how much do you charge per session",
+        "is it really worth the price",
+        "can i book in for another one next month",
+        "i need to reschedule my appointment",
+        "do you do gift vouchers for christmas",
+        "how do i choose the right practitioner",
+        "am i a good candidate if i have rosacea",
+        "is a home derma roller from amazon any good",
+        "do you have any discounts for a package of three",
+    ],
+)
+def test_questions_for_the_clinic_are_handed_over(engine: Engine, question: str) -> None:
+    answer = engine.answer(question, P, day=5)
+    assert answer.topic == "clinic_questions", (question, answer.topic, answer.confidence)
+    assert answer.hand_over
+    assert not answer.red_flag and answer.allowed_now is None
+    assert engine.clinic.phone and engine.clinic.phone in answer.text
+
+
+def test_a_care_answer_is_not_a_hand_over(engine: Engine) -> None:
+    answer = engine.answer("when can i wear makeup again", P, day=1)
+    assert answer.topic == "makeup" and not answer.hand_over
+
+
+def test_the_hand_over_is_declared_in_the_knowledge_base(engine: Engine) -> None:
+    procedure = engine.procedure(P)
+    assert "clinic_questions" in procedure.hand_overs
+    entry = procedure.entry("clinic_questions")
+    assert entry is not None and entry.kind.value == "conversation"

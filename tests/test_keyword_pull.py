@@ -1,0 +1,61 @@
+"""Keyword pull: one word does not carry a confident answer when the rest of the question is about something
+else or nothing the knowledge base knows. Phrasings written for this test."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.answer import Engine
+
+P = "microneedling"
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("is it fine to splash some water on my face tonight", "washing_cleansing"),
+        ("how many glasses of water should i be drinking", "hydration_water"),
+        ("what should i be expecting over the next few days", "redness_swelling"),
+        ("my sister is expecting, can she have it done", "pregnancy"),
+        ("that was helpful, thank you", "thanks"),
+        ("i have loads of little spots and pimples", "breakouts_acne"),
+    ],
+)
+def test_the_words_around_a_keyword_decide(engine: Engine, question: str, topic: str) -> None:
+    assert engine.answer(question, P, day=2).topic == topic
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "is microneedling actually helpful for people with rosacea and broken capillaries on the nose",
+        "did i just age a decade overnight",
+        "my neighbour swears by castor oil packs for her liver, any thoughts",
+    ],
+)
+def test_a_keyword_among_unknown_words_does_not_answer_confidently(engine: Engine, question: str) -> None:
+    answer = engine.answer(question, P, day=3)
+    assert answer.topic is None, (answer.topic, answer.confidence)
+
+
+def test_stemming_keeps_expecting_apart_from_expect(engine: Engine) -> None:
+    language = engine.kb.language
+    assert language.stem("expecting") != language.stem("expect")
+    assert language.stem("peeling") == language.stem("peel")  # no procedure is called "peel" here
+
+
+def test_a_word_whose_stem_is_a_one_word_procedure_name_keeps_its_own_form(engine: Engine) -> None:
+    from bot.core.language import Reader
+
+    reader = Reader(engine.kb.language, ["peel", "chemical peel"])
+    assert reader.stem("peeling") == "peeling"  # the symptom, not the procedure
+    assert reader.stem("peels") == reader.stem("peel")  # a plural still names it
+    assert reader.stem("flaking") == engine.kb.language.stem("flaking")
+
+
+def test_coverage_is_reported_with_the_ranking(engine: Engine) -> None:
+    matcher = engine.matchers[P]
+    pulled = matcher.score("is microneedling helpful for rosacea and broken capillaries")[0]
+    clean = matcher.score("how long until i can wear makeup")[0]
+    assert clean.entry_id == "makeup" and clean.coverage == 1.0
+    assert pulled.coverage < 0.5
