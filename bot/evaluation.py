@@ -8,7 +8,9 @@ from typing import Any
 
 from bot.core.answer import Answer, Engine
 from bot.core.model import Tier
-from bot.core.topics import OTHER
+
+OTHER = "other"
+"""The label of questions no entry covers: the right behaviour is to abstain."""
 
 
 class EvalFileError(Exception):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -35,7 +36,7 @@ def knowledge_folder(explicit: str | None = None, environ: Mapping[str, str] = o
 
 def load_engine(folder: Path, clinic: Clinic | None = None) -> Engine:
     """Check and load `folder`; raise `KnowledgeError` listing every problem when it is not usable."""
-    kb, problems = check_folder(folder, routing=False)
+    kb, problems = check_folder(folder, routing=False, monotonic=time.monotonic)
     if kb is None:
         raise KnowledgeError(problems)
     return Engine(kb, clinic)

@@ -65,7 +65,7 @@ def push_expired_callback(server: FakeBotAPI, chat_id: int, data: str) -> None:
 async def test_a_warning_sign_during_set_up_gets_the_safety_reply_and_an_alert(
     server: FakeBotAPI, bot: Bot, engine: Engine, text: str
 ) -> None:
-    assert engine.screeners["microneedling"].screen(text, None) is not None  # the premise: a warning sign
+    assert engine.screen(text, "microneedling", None) is not None  # the premise: a warning sign
     chat = 301 + EMERGENCY_TEXTS.index(text)
     await bot.say(chat, "/start")
     ask = await press(server, chat, "p:microneedling")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from bot.core.matcher import DEFAULT_THRESHOLD, MAX_TOPICS, Match, Matcher
 from bot.core.model import Entry, Kind, KnowledgeBase, Procedure, Tier
-from bot.core.recovery import Verdict, pick_rule, verdict
+from bot.core.recovery import Verdict, entry_values, pick_rule, verdict
 from bot.core.text import MAX_INPUT_CHARS, fill, stem
 from bot.core.triage import Screener, Screening
 
@@ -73,6 +74,8 @@ class Answer:
     safety: str | None
     sections: tuple[str, ...]
     verdicts: tuple[Verdict, ...] = field(default=(), compare=False)
+    alert_tier: Tier | None = None
+    """The priority of the staff alert (the urgency, or higher when the warning sign asks for it)."""
 
     @property
     def red_flag(self) -> bool:
@@ -122,21 +125,36 @@ class Engine:
         self.kb = kb
         self.clinic = (clinic or Clinic()).with_defaults(kb)
         self.matchers = {pid: Matcher(p, threshold) for pid, p in kb.procedures.items()}
-        self.screeners = {pid: Screener(p) for pid, p in kb.procedures.items()}
+        # Variants share their words but not their days (a sign may count from another day), hence one
+        # screener per (procedure, variant); None stands for the default variant.
+        self.screeners: dict[tuple[str, str | None], Screener] = {
+            (pid, None): Screener(p) for pid, p in kb.procedures.items()
+        }
+        self.screeners.update({key: Screener(p) for key, p in kb.variants.items()})
 
     @property
     def procedures(self) -> list[str]:
         """Ids of the procedures this engine knows."""
         return sorted(self.kb.procedures)
 
-    def procedure(self, procedure_id: str) -> Procedure:
-        """The procedure with this id (KeyError with the known ids when unknown)."""
+    def procedure(
+        self, procedure_id: str, variant: str | None = None, holds: Mapping[str, int] | None = None
+    ) -> Procedure:
+        """The procedure with this id, with the days and texts of `variant` and a provider's `holds` (KeyError
+        with the known ids when unknown)."""
         try:
-            return self.kb.procedures[procedure_id]
+            return self.kb.procedure(procedure_id, variant).with_holds(holds or {})
         except KeyError:
             raise KeyError(
                 f"unknown procedure '{procedure_id}' (known: {', '.join(self.procedures)})"
             ) from None
+
+    def screen(
+        self, text: str, procedure_id: str, day: int | None, variant: str | None = None
+    ) -> Screening | None:
+        """The warning-sign screen alone (e.g. for a message typed during set-up)."""
+        screener = self.screeners.get((procedure_id, variant)) or self.screeners[(procedure_id, None)]
+        return screener.screen(text, day)
 
     def values(self, procedure: Procedure, **extra: object) -> dict[str, object]:
         """Placeholder values common to every text."""
@@ -148,13 +166,16 @@ class Engine:
         procedure_id: str,
         day: int | None = None,
         treated_on: date | None = None,
+        variant: str | None = None,
+        holds: Mapping[str, int] | None = None,
     ) -> Answer:
-        """Answer `question` for a patient on `day` of recovery (None when unknown)."""
-        procedure = self.procedure(procedure_id)
+        """Answer `question` for a patient on `day` of recovery (None when unknown), with the days of their
+        `variant` and any provider's `holds` (entry id -> resume day)."""
+        procedure = self.procedure(procedure_id, variant, holds)
         values = self.values(procedure, day=day if day is not None else "")
         if not question.strip():
             return self._bare(question, day, fill(self.kb.message("matching.empty"), values))
-        screening = self.screeners[procedure_id].screen(question, day)
+        screening = self.screen(question, procedure_id, day, variant)
         match = self.matchers[procedure_id].match(question)
         note = fill(self.kb.message("matching.too_long"), values) if len(question) > MAX_INPUT_CHARS else None
         if screening is not None:
@@ -174,10 +195,16 @@ class Engine:
         )
 
     def answer_entry(
-        self, procedure_id: str, entry_id: str, day: int | None = None, treated_on: date | None = None
+        self,
+        procedure_id: str,
+        entry_id: str,
+        day: int | None = None,
+        treated_on: date | None = None,
+        variant: str | None = None,
+        holds: Mapping[str, int] | None = None,
     ) -> Answer:
         """The reply for one entry as if the patient had asked about it (a pressed "Did you mean" button)."""
-        procedure = self.procedure(procedure_id)
+        procedure = self.procedure(procedure_id, variant, holds)
         entry = procedure.entry(entry_id)
         if entry is None:
             raise KeyError(f"unknown entry '{entry_id}' in procedure '{procedure_id}'")
@@ -218,7 +245,16 @@ class Engine:
         match: Match,
         note: str | None,
     ) -> Answer:
-        safety = fill(procedure.tier_replies[screening.tier], self.values(procedure, day=day or 0))
+        # A sign with its own reply (a blocked vessel) speaks for itself; otherwise the tier's reply.
+        fired = [s for s in procedure.signs if s.id in screening.signs]
+        own = next((s.reply for s in fired if s.reply and s.tier is screening.tier), None)
+        template = own or procedure.tier_replies[screening.tier]
+        safety = fill(template, self.values(procedure, day=day or 0))
+        alert_tier = min(
+            (s.alert_tier or s.tier for s in fired if s.tier is screening.tier),
+            key=lambda t: t.rank,
+            default=screening.tier,
+        )
         matched = [e for e in (procedure.entry(t) for t in match.topics) if e is not None]
         flagged = [e for e in matched if e.kind is Kind.RED_FLAG]
         topic = flagged[0].id if flagged else (screening.topic or match.entry_id)
@@ -247,6 +283,7 @@ class Engine:
             note=note,
             urgency=screening.tier,
             safety=safety,
+            alert_tier=min(alert_tier, screening.tier, key=lambda t: t.rank),
         )
 
     def _reply(
@@ -263,6 +300,7 @@ class Engine:
         note: str | None,
         urgency: Tier | None = None,
         safety: str | None = None,
+        alert_tier: Tier | None = None,
     ) -> Answer:
         """Compose the answer texts for `answer_ids` (restriction verdicts included) around a safety reply."""
         sections: list[str] = []
@@ -293,6 +331,7 @@ class Engine:
             safety=safety,
             sections=tuple(sections),
             verdicts=tuple(verdicts),
+            alert_tier=alert_tier or urgency,
         )
 
     def _entry_text(
@@ -304,6 +343,7 @@ class Engine:
         treated_on: date | None,
     ) -> tuple[str, Verdict | None]:
         values = self.values(procedure, day=day if day is not None else "")
+        values.update(entry_values(self.kb, entry, treated_on))
         rule = pick_rule(entry, words)
         if rule is not None:
             found = verdict(self.kb, entry, rule, day, treated_on, tomorrow=not _TOMORROW.isdisjoint(words))

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
@@ -13,6 +13,7 @@ from bot.core.model import (
     CheckinOption,
     CheckinPlan,
     CheckinStep,
+    CourseLine,
     Entry,
     Kind,
     KnowledgeBase,
@@ -21,10 +22,13 @@ from bot.core.model import (
     RestrictionRule,
     SymptomTiming,
     Tier,
+    Variant,
     VerdictTexts,
+    WarningQuestion,
     WarningSign,
 )
 from bot.core.schema import (
+    CheckinStepModel,
     EntryModel,
     MessagesFileModel,
     ProcedureFileModel,
@@ -58,8 +62,15 @@ class LoadResult:
     lines: dict[str, LoadedYaml]
 
 
-def load_folder(folder: Path) -> LoadResult:
-    """Read every `*.yaml` in `folder`; the knowledge base is None when any file is unusable."""
+Monotonic = Callable[[], float]
+"""Seconds on a monotonic clock (the caller's `time.monotonic`): the core does not read the time itself."""
+
+
+def load_folder(folder: Path, monotonic: Monotonic | None = None) -> LoadResult:
+    """Read every `*.yaml` in `folder`; the knowledge base is None when any file is unusable.
+
+    With `monotonic`, a file that takes more than a second to parse is refused (a hostile or runaway file).
+    """
     problems: list[Problem] = []
     if not folder.is_dir():
         return LoadResult(None, [Problem(str(folder), 0, "not a folder")], {})
@@ -67,20 +78,22 @@ def load_folder(folder: Path) -> LoadResult:
     if not files:
         return LoadResult(None, [Problem(str(folder), 0, "no .yaml files in this folder")], {})
     procedures: dict[str, Procedure] = {}
+    variants: dict[tuple[str, str], Procedure] = {}
     messages: dict[str, object] | None = None
     loaded_files: dict[str, LoadedYaml] = {}
     for path in files:
         name = str(path)
-        loaded = _read(path, problems)
+        loaded = _read(path, problems, monotonic)
         if loaded is None:
             continue
         loaded_files[name] = loaded
         if path.name == MESSAGES_FILE:
             messages = _messages(name, loaded, problems)
             continue
-        procedure = _procedure(name, loaded, problems)
-        if procedure is None:
+        found = _procedure(name, loaded, problems)
+        if not found:
             continue
+        procedure = found[0]
         if procedure.id in procedures:
             line = loaded.line_of(("procedure", "id"))
             problems.append(
@@ -88,16 +101,17 @@ def load_folder(folder: Path) -> LoadResult:
             )
             continue
         procedures[procedure.id] = procedure
+        variants.update({(p.id, p.variant): p for p in found if p.variant is not None})
     if messages is None and not any(p.file.endswith(MESSAGES_FILE) for p in problems):
         problems.append(Problem(str(folder / MESSAGES_FILE), 0, "missing: the shared wording file"))
     if not procedures and not problems:
         problems.append(Problem(str(folder), 0, "no procedure files in this folder"))
     if problems or messages is None:
         return LoadResult(None, sorted(problems), loaded_files)
-    return LoadResult(KnowledgeBase(procedures=procedures, messages=messages), [], loaded_files)
+    return LoadResult(KnowledgeBase(procedures, messages, variants), [], loaded_files)
 
 
-def _read(path: Path, problems: list[Problem]) -> LoadedYaml | None:
+def _read(path: Path, problems: list[Problem], monotonic: Monotonic | None) -> LoadedYaml | None:
     name = str(path)
     try:
         size = path.stat().st_size
@@ -114,13 +128,13 @@ def _read(path: Path, problems: list[Problem]) -> LoadedYaml | None:
         line = raw[: exc.start].count(b"\n") + 1
         problems.append(Problem(name, line, "not UTF-8 text"))
         return None
-    started = time.monotonic()
+    started = monotonic() if monotonic else 0.0
     try:
         loaded = load_yaml_text(text)
     except YamlProblem as exc:
         problems.append(Problem(name, exc.line, exc.message))
         return None
-    if time.monotonic() - started > READ_DEADLINE_SECONDS:
+    if monotonic is not None and monotonic() - started > READ_DEADLINE_SECONDS:
         problems.append(Problem(name, 1, "file took too long to read; split it or simplify it"))
         return None
     if loaded.data is None:
@@ -135,17 +149,56 @@ def _read(path: Path, problems: list[Problem]) -> LoadedYaml | None:
 
 
 def _validation_problems(name: str, loaded: LoadedYaml, error: ValidationError) -> list[Problem]:
-    problems = []
+    problems: dict[tuple[Any, ...], Problem] = {}
     for item in error.errors():
-        loc = tuple(item["loc"])
+        loc, tags, at_tag = _data_loc(loaded.data, tuple(item["loc"]))
+        by_variant = any(t.startswith("dict[") for t in tags)
+        if tags and isinstance(at_tag, dict) != by_variant:
+            continue  # the union member that does not fit the value's shape: its error says nothing
+        if loc in problems:  # the other members of a union ("a number, or one per variant") say the same
+            continue
         where = _dotted(loc)
         message = item["msg"]
         if item["type"] == "extra_forbidden":
             message = "unknown key (check the spelling)"
         elif item["type"] == "missing":
             message = "required key is missing"
-        problems.append(Problem(name, loaded.line_of(loc), f"{where}: {message}"))
-    return problems
+        elif tags and not by_variant:
+            message += " (or one value per variant: a mapping from variant id or 'default')"
+        problems[loc] = Problem(name, loaded.line_of(loc), f"{where}: {message}")
+    return list(problems.values())
+
+
+def _is_tag(part: str) -> bool:
+    return (
+        part in {"int", "str", "float", "bool", "list", "dict"}
+        or "[" in part
+        or part.startswith(("constrained", "function", "literal"))
+    )
+
+
+def _data_loc(data: object, loc: tuple[Any, ...]) -> tuple[tuple[Any, ...], list[str], object]:
+    """Pydantic's error location without the names of union members (`resume_day.int`), which are not keys
+    of the file; those names are returned apart, with the value where the first one stood."""
+    kept: list[Any] = []
+    tags: list[str] = []
+    at_tag: object = None
+    node: object = data
+    for part in loc:
+        if isinstance(part, str) and part not in (node if isinstance(node, dict) else {}) and _is_tag(part):
+            at_tag = node if not tags else at_tag
+            tags.append(part)
+        elif isinstance(node, dict):
+            kept.append(part)
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int):
+            kept.append(part)
+            node = node[part] if 0 <= part < len(node) else None
+        elif node is None:
+            kept.append(part)
+        else:
+            tags.append(str(part))
+    return tuple(kept), tags, at_tag
 
 
 def _dotted(loc: tuple[Any, ...]) -> str:
@@ -179,13 +232,67 @@ def _non_text_values(node: object, path: tuple[str | int, ...]) -> list[tuple[st
     return [path]
 
 
-def _procedure(name: str, loaded: LoadedYaml, problems: list[Problem]) -> Procedure | None:
+VARIANT_KEYS = frozenset(
+    {"resume_day", "normal_until_day", "from_day", "answer", "late_answer", "text", "reply"}
+)
+"""Keys whose value may be a mapping from variant id (or `default`) to the value."""
+DEFAULT_VARIANT = "default"
+
+
+def _variant_ids(data: object) -> list[str]:
+    """The variant ids a procedure file declares (read before its shape is checked, to check more at once)."""
+    info = data.get("procedure") if isinstance(data, dict) else None
+    listed = info.get("variants") if isinstance(info, dict) else None
+    items = listed if isinstance(listed, list) else []
+    return [str(v["id"]) for v in items if isinstance(v, dict) and isinstance(v.get("id"), str)]
+
+
+def _variant_problems(name: str, loaded: LoadedYaml, variants: list[str]) -> list[Problem]:
+    """A by-variant value must name known variants (or `default`) and cover every one of them."""
+    problems: list[Problem] = []
+    known = set(variants) | {DEFAULT_VARIANT}
+
+    def walk(node: object, path: tuple[str | int, ...]) -> None:
+        if isinstance(node, list):
+            for index, item in enumerate(node):
+                walk(item, (*path, index))
+            return
+        if not isinstance(node, dict):
+            return
+        for key, value in node.items():
+            child = (*path, str(key))
+            if key in VARIANT_KEYS and isinstance(value, dict):
+                line = loaded.line_of(child)
+                unknown = sorted(str(k) for k in value if k not in known)
+                missing = [v for v in variants if v not in value and DEFAULT_VARIANT not in value]
+                if unknown:
+                    problems.append(
+                        Problem(name, line, f"{_dotted(child)}: unknown variant {', '.join(unknown)}")
+                    )
+                elif missing or not value:
+                    listed = ", ".join(missing) or "any"
+                    problems.append(
+                        Problem(name, line, f"{_dotted(child)}: no value for {listed} (add it or 'default')")
+                    )
+            else:
+                walk(value, child)
+
+    walk(loaded.data, ())
+    return problems
+
+
+def _procedure(name: str, loaded: LoadedYaml, problems: list[Problem]) -> list[Procedure]:
+    """The procedure of a file, once per variant (the default variant first); [] when it has problems."""
+    variants = _variant_ids(loaded.data)
+    found = _variant_problems(name, loaded, variants)
     try:
         model = ProcedureFileModel.model_validate(loaded.data)
     except ValidationError as exc:
-        problems.extend(_validation_problems(name, loaded, exc))
-        return None
-    found: list[Problem] = []
+        problems.extend([*_validation_problems(name, loaded, exc), *found])
+        return []
+    if len(set(variants)) != len(variants) or DEFAULT_VARIANT in variants:
+        line = loaded.line_of(("procedure", "variants"))
+        found.append(Problem(name, line, "variant ids must differ (and not be 'default')"))
     seen: dict[str, int] = {}
     for index, entry in enumerate(model.entries):
         line = loaded.line_of(("entries", index, "id"))
@@ -204,6 +311,9 @@ def _procedure(name: str, loaded: LoadedYaml, problems: list[Problem]) -> Proced
             )
         if entry.symptom is not None and entry.kind not in ("symptom", "red_flag"):
             found.append(Problem(name, line, f"entry '{entry.id}': only symptoms may have 'symptom:'"))
+        rule_ids = [r.id for r in (entry.restriction.rules if entry.restriction else []) if r.id]
+        if len(set(rule_ids)) != len(rule_ids):
+            found.append(Problem(name, line, f"entry '{entry.id}': rule ids must differ"))
     sign_ids: set[str] = set()
     for index, sign in enumerate(model.warning_signs.signs):
         line = loaded.line_of(("warning_signs", "signs", index))
@@ -214,9 +324,12 @@ def _procedure(name: str, loaded: LoadedYaml, problems: list[Problem]) -> Proced
             found.append(
                 Problem(name, line, f"warning sign '{sign.id}': topic '{sign.topic}' is not an entry id")
             )
-    days = [step.day for step in model.checkins.steps]
-    if len(set(days)) != len(days):
-        found.append(Problem(name, loaded.line_of(("checkins", "steps")), "check-in days must be different"))
+    found.extend(_step_problems(name, loaded, model, variants))
+    for index, line_model in enumerate(model.course):
+        line = loaded.line_of(("course", index))
+        if line_model.until_day < line_model.from_day:
+            found.append(Problem(name, line, "course: until_day must not come before from_day"))
+        found.extend(_unknown_variants(name, line, line_model.variants, variants))
     option_ids = [option.id for option in model.checkins.options]
     if len(set(option_ids)) != len(option_ids):
         found.append(
@@ -224,8 +337,58 @@ def _procedure(name: str, loaded: LoadedYaml, problems: list[Problem]) -> Proced
         )
     if found:
         problems.extend(found)
-        return None
-    return _to_domain(name, loaded, model)
+        return []
+    chosen: list[str | None] = [*variants] or [None]
+    return [_to_domain(name, loaded, model, v) for v in chosen]
+
+
+def _unknown_variants(name: str, line: int, listed: list[str], variants: list[str]) -> list[Problem]:
+    unknown = [v for v in listed if v not in variants]
+    return [Problem(name, line, f"unknown variant {', '.join(unknown)}")] if unknown else []
+
+
+def _step_day(step: CheckinStepModel) -> int:
+    return step.day if step.day is not None else (step.after_hours or 0) // 24
+
+
+def _step_problems(
+    name: str, loaded: LoadedYaml, model: ProcedureFileModel, variants: list[str]
+) -> list[Problem]:
+    """Each step has `day` or `after_hours`; no two steps of one variant fall on the same day."""
+    found: list[Problem] = []
+    for index, step in enumerate(model.checkins.steps):
+        line = loaded.line_of(("checkins", "steps", index))
+        if (step.day is None) == (step.after_hours is None):
+            found.append(Problem(name, line, "a check-in step needs either 'day' or 'after_hours'"))
+        found.extend(_unknown_variants(name, line, step.variants, variants))
+    chosen: list[str | None] = [*variants] or [None]
+    for variant in chosen:
+        days = [_step_day(s) for s in model.checkins.steps if _for(s.variants, variant)]
+        if len(set(days)) != len(days):
+            where = f" (variant {variant})" if variant else ""
+            found.append(
+                Problem(
+                    name, loaded.line_of(("checkins", "steps")), f"check-in days must be different{where}"
+                )
+            )
+    return found
+
+
+T = TypeVar("T")
+
+
+def _pick(value: T | dict[str, T], variant: str | None) -> T:
+    """The value for `variant` of a value that may be written per variant."""
+    if not isinstance(value, dict):
+        return value
+    if variant is not None and variant in value:
+        return value[variant]
+    return value[DEFAULT_VARIANT] if DEFAULT_VARIANT in value else next(iter(value.values()))
+
+
+def _for(variants: list[str], variant: str | None) -> bool:
+    """Whether something limited to `variants` (none: all) applies to `variant`."""
+    return not variants or variant is None or variant in variants
 
 
 def _texts(model: RestrictionModel | RuleModel) -> VerdictTexts:
@@ -237,51 +400,55 @@ def _texts(model: RestrictionModel | RuleModel) -> VerdictTexts:
     )
 
 
-def _entry(index: int, loaded: LoadedYaml, model: EntryModel) -> Entry:
+def _entry(index: int, loaded: LoadedYaml, model: EntryModel, variant: str | None) -> Entry:
     restriction = None
     if model.restriction is not None:
         r = model.restriction
         restriction = Restriction(
-            main=RestrictionRule(subject=r.subject, resume_day=r.resume_day, texts=_texts(r)),
+            main=RestrictionRule(subject=r.subject, resume_day=_pick(r.resume_day, variant), texts=_texts(r)),
             rules=tuple(
                 RestrictionRule(
                     subject=rule.subject,
-                    resume_day=rule.resume_day,
+                    resume_day=_pick(rule.resume_day, variant),
                     keywords=tuple(rule.keywords),
                     texts=_texts(rule),
+                    id=rule.id,
                 )
                 for rule in r.rules
             ),
         )
     symptom = None
     if model.symptom is not None:
-        symptom = SymptomTiming(model.symptom.normal_until_day, model.symptom.late_answer)
+        symptom = SymptomTiming(
+            _pick(model.symptom.normal_until_day, variant), _pick(model.symptom.late_answer, variant)
+        )
     return Entry(
         id=model.id,
         kind=Kind(model.kind),
         title=model.title,
         examples=tuple(model.examples),
         keywords=tuple(model.keywords),
-        answer=model.answer,
+        answer=_pick(model.answer, variant),
         restriction=restriction,
         symptom=symptom,
         line=loaded.line_of(("entries", index)),
     )
 
 
-def _to_domain(name: str, loaded: LoadedYaml, model: ProcedureFileModel) -> Procedure:
+def _to_domain(name: str, loaded: LoadedYaml, model: ProcedureFileModel, variant: str | None) -> Procedure:
     tiers = model.warning_signs.tiers
+    plan = model.checkins
     return Procedure(
         id=model.procedure.id,
         name=model.procedure.name,
         title=model.procedure.title,
         aliases=tuple(model.procedure.aliases),
         treats=tuple(model.procedure.treats),
-        entries=tuple(_entry(i, loaded, e) for i, e in enumerate(model.entries)),
+        entries=tuple(_entry(i, loaded, e, variant) for i, e in enumerate(model.entries)),
         tier_replies={
-            Tier.EMERGENCY: tiers.emergency.reply,
-            Tier.SAME_DAY: tiers.same_day.reply,
-            Tier.ROUTINE: tiers.routine.reply,
+            Tier.EMERGENCY: _pick(tiers.emergency.reply, variant),
+            Tier.SAME_DAY: _pick(tiers.same_day.reply, variant),
+            Tier.ROUTINE: _pick(tiers.routine.reply, variant),
         },
         signs=tuple(
             WarningSign(
@@ -290,16 +457,39 @@ def _to_domain(name: str, loaded: LoadedYaml, model: ProcedureFileModel) -> Proc
                 phrases=tuple(s.phrases),
                 topic=s.topic,
                 with_any=tuple(s.with_any),
-                from_day=s.from_day,
+                from_day=None if s.from_day is None else _pick(s.from_day, variant),
                 mild_tier=Tier(s.mild_tier) if s.mild_tier else None,
+                reply=None if s.reply is None else _pick(s.reply, variant),
+                alert_tier=Tier(s.alert_tier) if s.alert_tier else None,
             )
             for s in model.warning_signs.signs
         ),
         checkins=CheckinPlan(
-            options=tuple(CheckinOption(o.id, o.label) for o in model.checkins.options),
+            options=tuple(CheckinOption(o.id, o.label) for o in plan.options),
             steps=tuple(
-                sorted((CheckinStep(s.day, s.text) for s in model.checkins.steps), key=lambda s: s.day)
+                sorted(
+                    (
+                        CheckinStep(_step_day(s), _pick(s.text, variant), s.after_hours)
+                        for s in plan.steps
+                        if _for(s.variants, variant)
+                    ),
+                    key=lambda s: s.day,
+                )
+            ),
+            warning_questions=tuple(
+                WarningQuestion(Tier(q.tier), q.text) for q in plan.warning_questions or ()
             ),
         ),
         source=name,
+        topics={
+            topic: Kind.CONVERSATION if kind == "other" else Kind(kind)
+            for topic, kind in model.topics.items()
+        },
+        variants=tuple(Variant(v.id, v.title) for v in model.procedure.variants),
+        variant=variant,
+        course=tuple(
+            CourseLine(c.from_day, c.until_day, _pick(c.text, variant))
+            for c in model.course
+            if _for(c.variants, variant)
+        ),
     )

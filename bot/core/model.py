@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 
@@ -53,6 +54,9 @@ class RestrictionRule:
     resume_day: int
     keywords: tuple[str, ...] = ()
     texts: VerdictTexts = field(default_factory=VerdictTexts)
+    id: str | None = None
+    held: bool = False
+    """True when a provider's hold for this patient moved the day later than the knowledge base's."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,14 @@ class Restriction:
     def all_rules(self) -> tuple[RestrictionRule, ...]:
         """The main rule followed by the specific ones."""
         return (self.main, *self.rules)
+
+    def held_until(self, day: int) -> Restriction:
+        """This restriction with no rule ending before `day` (a provider's hold: later, never earlier)."""
+
+        def hold(rule: RestrictionRule) -> RestrictionRule:
+            return replace(rule, resume_day=day, held=True) if rule.resume_day < day else rule
+
+        return Restriction(hold(self.main), tuple(hold(r) for r in self.rules))
 
 
 @dataclass(frozen=True)
@@ -93,7 +105,11 @@ class Entry:
 
 @dataclass(frozen=True)
 class WarningSign:
-    """A phrase pattern that means a patient needs a person, with its urgency tier."""
+    """A phrase pattern that means a patient needs a person, with its urgency tier.
+
+    `reply` replaces the tier's reply for this sign; `alert_tier` is the priority of the staff alert when it
+    must be higher than the tier (a blocked vessel: same-day advice for the patient, top priority for staff).
+    """
 
     id: str
     tier: Tier
@@ -102,6 +118,8 @@ class WarningSign:
     with_any: tuple[str, ...] = ()
     from_day: int | None = None
     mild_tier: Tier | None = None
+    reply: str | None = None
+    alert_tier: Tier | None = None
 
 
 @dataclass(frozen=True)
@@ -114,18 +132,48 @@ class CheckinOption:
 
 @dataclass(frozen=True)
 class CheckinStep:
-    """A check-in message sent on a given day after treatment."""
+    """A check-in message sent on a given day after treatment, at the check-in time; or, with
+    `after_hours`, that many hours after the treatment was recorded (`day` is then the day it falls on)."""
 
     day: int
+    text: str
+    after_hours: int | None = None
+
+
+@dataclass(frozen=True)
+class WarningQuestion:
+    """One warning-sign question asked after "Something's wrong"."""
+
+    tier: Tier
     text: str
 
 
 @dataclass(frozen=True)
 class CheckinPlan:
-    """The days a procedure's patients are checked on, and the reply options."""
+    """The days a procedure's patients are checked on, and the reply options.
+
+    `warning_questions` replaces the shared ones of messages.yaml for this procedure when not empty."""
 
     options: tuple[CheckinOption, ...]
     steps: tuple[CheckinStep, ...]
+    warning_questions: tuple[WarningQuestion, ...] = ()
+
+
+@dataclass(frozen=True)
+class CourseLine:
+    """What is normal from `from_day` until `until_day` (both included)."""
+
+    from_day: int
+    until_day: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A kind of the procedure that changes days and texts (a medium peel, lip filler)."""
+
+    id: str
+    title: str
 
 
 @dataclass(frozen=True)
@@ -142,6 +190,12 @@ class Procedure:
     checkins: CheckinPlan
     source: str = ""
     treats: tuple[str, ...] = ()
+    topics: Mapping[str, Kind] = field(default_factory=dict)
+    """The canonical topic ids this procedure must cover, with the kind of their entry."""
+    variants: tuple[Variant, ...] = ()
+    variant: str | None = None
+    """The variant these days and texts are for (None for a procedure without variants)."""
+    course: tuple[CourseLine, ...] = ()
 
     def entry(self, entry_id: str) -> Entry | None:
         """The entry with this id, if any."""
@@ -150,13 +204,44 @@ class Procedure:
                 return entry
         return None
 
+    def with_holds(self, holds: Mapping[str, int]) -> Procedure:
+        """This procedure with a provider's holds for one patient: entry id -> the day it may resume, never
+        earlier than the knowledge base's own day. Unknown ids and non-restrictions are ignored."""
+        if not holds:
+            return self
+        entries = tuple(
+            replace(e, restriction=e.restriction.held_until(holds[e.id]))
+            if e.restriction is not None and e.id in holds
+            else e
+            for e in self.entries
+        )
+        return replace(self, entries=entries)
+
+    def course_on(self, day: int | None) -> tuple[CourseLine, ...]:
+        """The normal-course lines for `day` (every line when the day is unknown)."""
+        if day is None:
+            return self.course
+        return tuple(line for line in self.course if line.from_day <= day <= line.until_day)
+
 
 @dataclass(frozen=True)
 class KnowledgeBase:
-    """All procedures and the shared wording."""
+    """All procedures and the shared wording.
+
+    `procedures` holds each procedure for its default variant; `variants` every (procedure, variant) pair.
+    """
 
     procedures: dict[str, Procedure]
     messages: dict[str, object]
+    variants: dict[tuple[str, str], Procedure] = field(default_factory=dict)
+
+    def procedure(self, procedure_id: str, variant: str | None = None) -> Procedure:
+        """The procedure's days and texts for `variant` (its default variant when None or unknown);
+        KeyError for an unknown procedure."""
+        base = self.procedures[procedure_id]
+        if variant is None:
+            return base
+        return self.variants.get((procedure_id, variant), base)
 
     def message(self, path: str, default: str = "") -> str:
         """A shared text by dotted path, e.g. ``matching.did_you_mean``."""

@@ -68,6 +68,22 @@ def when_text(kb: KnowledgeBase, from_day: int, treated_on: date | None) -> str:
     return fill(kb.message("calendar.when_with_date", "day {from_day}"), values)
 
 
+def entry_values(kb: KnowledgeBase, entry: Entry, treated_on: date | None) -> dict[str, object]:
+    """The entry's own days for its texts: `{resume_day}`, `{resume_when}` and, per named rule,
+    `{resume_day_<id>}` / `{resume_when_<id>}`; `{normal_until_day}` for a symptom."""
+    values: dict[str, object] = {}
+    if entry.restriction is not None:
+        for rule in entry.restriction.all_rules:
+            suffix = "" if rule is entry.restriction.main else f"_{rule.id}"
+            if suffix == "_None":
+                continue
+            values[f"resume_day{suffix}"] = rule.resume_day
+            values[f"resume_when{suffix}"] = when_text(kb, rule.resume_day, treated_on)
+    if entry.symptom is not None:
+        values["normal_until_day"] = entry.symptom.normal_until_day
+    return values
+
+
 def verdict(
     kb: KnowledgeBase,
     entry: Entry,

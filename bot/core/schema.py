@@ -12,10 +12,21 @@ ProcedureId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max
 OptionId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=20)]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=3000)]
 Phrase = Annotated[str, StringConstraints(min_length=1, max_length=120)]
+Day = Annotated[int, Field(ge=0, le=365)]
+VariantKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=20)]
+
+# A value that may differ by variant: the value itself, or a mapping from variant id (or `default`) to it.
+DayByVariant = Day | dict[VariantKey, Day]
+TextByVariant = Text | dict[VariantKey, Text]
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class VariantModel(_Strict):
+    id: VariantKey
+    title: Annotated[str, StringConstraints(min_length=1, max_length=40)]
 
 
 class VerdictTextsModel(_Strict):
@@ -26,20 +37,21 @@ class VerdictTextsModel(_Strict):
 
 
 class RuleModel(VerdictTextsModel):
+    id: Id | None = None
     keywords: list[Phrase] = Field(min_length=1)
     subject: Text
-    resume_day: int = Field(ge=0, le=365)
+    resume_day: DayByVariant
 
 
 class RestrictionModel(VerdictTextsModel):
     subject: Text
-    resume_day: int = Field(ge=0, le=365)
+    resume_day: DayByVariant
     rules: list[RuleModel] = []
 
 
 class SymptomModel(_Strict):
-    normal_until_day: int = Field(ge=0, le=365)
-    late_answer: Text
+    normal_until_day: DayByVariant
+    late_answer: TextByVariant
 
 
 class EntryModel(_Strict):
@@ -48,7 +60,7 @@ class EntryModel(_Strict):
     title: Annotated[str, StringConstraints(min_length=1, max_length=40)]
     examples: list[Phrase] = Field(min_length=1)
     keywords: list[Phrase] = []
-    answer: Text
+    answer: TextByVariant
     restriction: RestrictionModel | None = None
     symptom: SymptomModel | None = None
 
@@ -67,10 +79,11 @@ class ProcedureInfoModel(_Strict):
     title: Annotated[str, StringConstraints(min_length=1, max_length=60)]
     aliases: list[Phrase] = []
     treats: list[Phrase] = []
+    variants: list[VariantModel] = []
 
 
 class TierModel(_Strict):
-    reply: Text
+    reply: TextByVariant
 
 
 class TiersModel(_Strict):
@@ -88,8 +101,10 @@ class SignModel(_Strict):
     phrases: list[Phrase] = Field(min_length=1)
     topic: Id | None = None
     with_any: list[Phrase] = []
-    from_day: int | None = Field(default=None, ge=0, le=365)
+    from_day: DayByVariant | None = None
     mild_tier: TierName | None = None
+    alert_tier: TierName | None = None
+    reply: TextByVariant | None = None
 
 
 class WarningSignsModel(_Strict):
@@ -103,22 +118,42 @@ class CheckinOptionModel(_Strict):
 
 
 class CheckinStepModel(_Strict):
-    day: int = Field(ge=0, le=365)
+    day: Day | None = None
+    after_hours: int | None = Field(default=None, ge=1, le=72)
+    text: TextByVariant
+    variants: list[VariantKey] = []
+
+
+class WarningQuestionModel(_Strict):
+    tier: TierName
     text: Text
 
 
 class CheckinsModel(_Strict):
     options: list[CheckinOptionModel] = Field(min_length=1, max_length=4)
     steps: list[CheckinStepModel] = Field(min_length=1)
+    warning_questions: list[WarningQuestionModel] | None = None
+
+
+class CourseModel(_Strict):
+    from_day: Day
+    until_day: Day
+    text: TextByVariant
+    variants: list[VariantKey] = []
+
+
+TopicKind = Literal["restriction", "symptom", "advice", "info", "red_flag", "conversation", "other"]
 
 
 class ProcedureFileModel(_Strict):
-    """A procedure file such as `microneedling.yaml`."""
+    """A procedure file such as `chemical_peel.yaml`."""
 
     procedure: ProcedureInfoModel
+    topics: dict[Id, TopicKind] = {}
     entries: list[EntryModel] = Field(min_length=1)
     warning_signs: WarningSignsModel
     checkins: CheckinsModel
+    course: list[CourseModel] = []
 
 
 class RestrictionMessagesModel(_Strict):

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.core.loader import MESSAGES_FILE, LoadResult, Problem, load_folder
+from bot.core.loader import MESSAGES_FILE, LoadResult, Monotonic, Problem, load_folder
 from bot.core.matcher import Matcher
 from bot.core.message_keys import REQUIRED_MESSAGES, WARNING_QUESTIONS
 from bot.core.model import KnowledgeBase, Procedure, Tier
 from bot.core.text import placeholders
-from bot.core.topics import CANONICAL_TOPICS
 from bot.core.yamlsafe import LoadedYaml
 
 KNOWN_PLACEHOLDERS = frozenset(
@@ -57,17 +56,25 @@ KNOWN_PLACEHOLDERS = frozenset(
         "acknowledged",
         "problems",
         "hours",
+        # an entry's own days (see ENTRY_DAY_PREFIXES for a named rule's)
+        "resume_day",
+        "resume_when",
+        "normal_until_day",
     }
 )
+ENTRY_DAY_PREFIXES = ("resume_day_", "resume_when_")
+"""`{resume_day_<rule id>}` and `{resume_when_<rule id>}`: the day of a restriction rule with that id."""
 
 
-def check_folder(folder: Path, routing: bool = True) -> tuple[KnowledgeBase | None, list[Problem]]:
+def check_folder(
+    folder: Path, routing: bool = True, monotonic: Monotonic | None = None
+) -> tuple[KnowledgeBase | None, list[Problem]]:
     """Load `folder` and run every check; the knowledge base is returned only when there is no problem.
 
     `routing` also matches every example question against the whole knowledge base: a quality check for
     `aftercare kb check`, left out when the bot loads its knowledge so that one odd example cannot stop it.
     """
-    result = load_folder(folder)
+    result = load_folder(folder, monotonic)
     if result.kb is None:
         return None, result.problems
     problems: list[Problem] = []
@@ -83,8 +90,7 @@ def _check_procedure(procedure: Procedure, result: LoadResult, routing: bool) ->
     name = procedure.source
     loaded = result.lines[name]
     problems = []
-    canonical = CANONICAL_TOPICS.get(procedure.id, {})
-    for topic, kind in canonical.items():
+    for topic, kind in procedure.topics.items():
         entry = procedure.entry(topic)
         if entry is None:
             problems.append(Problem(name, loaded.line_of(("entries",)), f"missing entry for topic '{topic}'"))
@@ -119,12 +125,27 @@ def _check_placeholders(result: LoadResult) -> list[Problem]:
     problems = []
     for name, loaded in result.lines.items():
         for path, text in _strings(loaded.data, ()):
-            unknown = placeholders(text) - KNOWN_PLACEHOLDERS
+            unknown = {
+                p for p in placeholders(text) - KNOWN_PLACEHOLDERS if not _own_rule_day(loaded, path, p)
+            }
             if unknown:
                 line = loaded.line_of(path)
                 listed = ", ".join("{" + u + "}" for u in sorted(unknown))
                 problems.append(Problem(name, line, f"unknown placeholder {listed}"))
     return problems
+
+
+def _own_rule_day(loaded: LoadedYaml, path: tuple[str | int, ...], name: str) -> bool:
+    """`{resume_day_<id>}` inside an entry whose restriction has a rule with that id."""
+    prefix = next((p for p in ENTRY_DAY_PREFIXES if name.startswith(p)), None)
+    if prefix is None or len(path) < 2 or path[0] != "entries" or not isinstance(loaded.data, dict):
+        return False
+    entries = loaded.data.get("entries")
+    entry = entries[path[1]] if isinstance(entries, list) and isinstance(path[1], int) else None
+    restriction = entry.get("restriction") if isinstance(entry, dict) else None
+    rules = restriction.get("rules") if isinstance(restriction, dict) else None
+    ids = {r.get("id") for r in rules if isinstance(r, dict)} if isinstance(rules, list) else set()
+    return name[len(prefix) :] in ids
 
 
 def _strings(node: object, path: tuple[str | int, ...]) -> list[tuple[tuple[str | int, ...], str]]:

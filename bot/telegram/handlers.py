@@ -182,7 +182,7 @@ class PatientHandlers:
 
     def _warning_sign(self, procedure: str, text: str) -> bool:
         """Whether `text` describes a warning sign of `procedure` (for someone not set up: day unknown)."""
-        return self.ctx.engine.screeners[procedure].screen(text, None) is not None
+        return self.ctx.engine.screen(text, procedure, None) is not None
 
     async def _date_without_question(self, chat_id: int, text: str) -> str | None:
         """The procedure to set up when someone not enrolled sends just a date (set-up interrupted by a
