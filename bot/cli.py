@@ -80,9 +80,12 @@ def _procedure(args: argparse.Namespace, procedures: list[str]) -> str:
     raise UsageError(f"say which procedure with --procedure ({', '.join(procedures)})")
 
 
-def _answering(args: argparse.Namespace) -> Answering:
+def _answering(args: argparse.Namespace, choose: bool = False) -> Answering:
+    """The engine with the clinic's settings; the procedure is checked (or, with `choose`, left to ask)."""
     config = _config()
     answering = Answering(Knowledge.load(_knowledge_folder(args, config), config.clinic))
+    if choose and not args.procedure and len(answering.knowledge.engine.procedures) > 1:
+        return answering
     args.procedure = _procedure(args, answering.knowledge.engine.procedures)
     problem = answering.check_procedure(args.procedure, getattr(args, "variant", None))
     if problem is not None:
@@ -179,13 +182,36 @@ def cmd_kb_suggest(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _choose_procedure(answering: Answering, source: TextIO, out: TextIO, interactive: bool) -> str | None:
+    """Ask which treatment, as the bot does: a number or a name; None at the end of input."""
+    procedures = sorted(answering.knowledge.engine.kb.procedures.values(), key=lambda p: p.title)
+    out.write(answering.text("bot.start_ask_procedure", "Which treatment did you have?") + "\n")
+    out.write("".join(f"  {n}. {p.title}\n" for n, p in enumerate(procedures, start=1)))
+    while True:
+        if interactive:
+            out.write("> ")
+            out.flush()
+        line = source.readline()
+        if not line:
+            return None
+        choice = line.strip().lower()
+        for number, procedure in enumerate(procedures, start=1):
+            if choice in (str(number), procedure.id, procedure.title.lower(), procedure.name.lower()):
+                return procedure.id
+
+
 def cmd_chat(args: argparse.Namespace, out: TextIO, stdin: TextIO | None = None) -> int:
     """A local console conversation with the same engine the bot uses."""
-    answering = _answering(args)
+    answering = _answering(args, choose=True)
     day, treated_on = _resolve_day(args)
-    procedure = answering.knowledge.engine.procedure(args.procedure, args.variant)
     source = stdin or sys.stdin
     interactive = source.isatty()
+    if not args.procedure:
+        args.procedure = _choose_procedure(answering, source, out, interactive)
+        if args.procedure is None:
+            out.write(answering.text("console.goodbye", "Take care!") + "\n")
+            return 0
+    procedure = answering.knowledge.engine.procedure(args.procedure, args.variant)
     out.write(
         answering.text("console.hello", "Ask me anything. Ctrl-D to leave.", procedure=procedure.name) + "\n"
     )

@@ -3,6 +3,7 @@ fake Bot API server, and a test environment that never depends on the developer'
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -88,3 +89,13 @@ def make_services(store: Store, engine: Engine, clock: FakeClock | None = None, 
     return Services.create(
         store, Knowledge(KNOWLEDGE, engine.clinic, engine), settings, b"s3cret", clock or FakeClock()
     )
+
+
+@pytest.fixture
+def single_procedure(tmp_path: Path) -> Path:
+    """The knowledge folder of a clinic that offers one procedure only (microneedling)."""
+    folder = tmp_path / "one-procedure"
+    folder.mkdir()
+    for name in ("messages.yaml", "language.yaml", "microneedling.yaml"):
+        shutil.copy(KNOWLEDGE / name, folder / name)
+    return folder

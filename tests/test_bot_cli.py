@@ -103,7 +103,7 @@ def test_enroll_asks_the_bot_api_for_the_username(env: Path, monkeypatch: pytest
     with FakeBotAPI(bot_username="AskedBot") as server:
         monkeypatch.setenv("TELEGRAM_BOT_TOKEN", server.token)
         monkeypatch.setenv("AFTERCARE_API_URL", server.base_url)
-        code, out = _run(["enroll", "--treated-on", _days_ago(0)])
+        code, out = _run(["enroll", "--procedure", "microneedling", "--treated-on", _days_ago(0)])
         assert [c.method for c in server.requests] == ["getMe"]
     assert code == 0 and out.startswith("https://t.me/AskedBot?start=")
 
@@ -111,7 +111,7 @@ def test_enroll_asks_the_bot_api_for_the_username(env: Path, monkeypatch: pytest
 def test_enroll_without_username_or_token_says_what_to_set(
     env: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out = _run(["enroll", "--treated-on", _days_ago(0)])
+    code, out = _run(["enroll", "--procedure", "microneedling", "--treated-on", _days_ago(0)])
     assert code == 2 and out == ""
     assert "AFTERCARE_BOT_USERNAME" in capsys.readouterr().err
 
@@ -287,7 +287,7 @@ def test_an_unusable_database_is_one_line_and_exit_2(
     monkeypatch.setenv("AFTERCARE_BOT_USERNAME", "GlowClinicBot")
     argv = {
         "run": ["run"],
-        "enroll": ["enroll", "--treated-on", _days_ago(1)],
+        "enroll": ["enroll", "--procedure", "microneedling", "--treated-on", _days_ago(1)],
         "kb suggest": ["kb", "suggest"],
     }[command]
     code, out = _run(argv)
@@ -305,7 +305,9 @@ def test_enroll_with_an_unwritable_qr_path_creates_no_invite(
 ) -> None:
     monkeypatch.setenv("AFTERCARE_BOT_USERNAME", "GlowClinicBot")
     qr = env / "missing-folder" / "link.png"
-    code, out = _run(["enroll", "--treated-on", _days_ago(1), "--qr", str(qr)])
+    code, out = _run(
+        ["enroll", "--procedure", "microneedling", "--treated-on", _days_ago(1), "--qr", str(qr)]
+    )
     assert code == 2 and out == ""  # no link printed: it would not be usable anyway
     assert "cannot write" in capsys.readouterr().err
     import sqlite3

@@ -140,7 +140,11 @@ async def test_emergency_reply_without_enrollment(bot: Bot) -> None:
 
 async def test_manual_start_flow_with_buttons(server: FakeBotAPI, bot: Bot) -> None:
     [ask] = await bot.say(141, "/start")
-    assert buttons(ask) == [("Microneedling", "p:microneedling")]
+    assert buttons(ask) == [
+        ("Chemical peel", "p:chemical_peel"),
+        ("Dermal filler", "p:dermal_filler"),
+        ("Microneedling", "p:microneedling"),
+    ]
     mark = server.mark()
     server.push_callback(141, "p:microneedling")
     edit = await server.wait_for_async(lambda c: c.method == "editMessageText" and c.ok, since=mark)
@@ -483,8 +487,29 @@ async def test_odd_input_always_gets_a_reply_and_never_an_error(server: FakeBotA
     assert bot.rows("SELECT COUNT(*) FROM patients WHERE chat_id = 261") == [(1,)]
 
 
-async def test_a_bare_date_from_someone_not_enrolled_sets_them_up(bot: Bot) -> None:
-    # E.g. set-up was interrupted by a restart (the pending step is not kept) and the patient types the date.
+async def test_a_bare_date_from_someone_not_enrolled_sets_them_up(
+    server: FakeBotAPI, single_procedure: Path, tmp_path: Path
+) -> None:
+    # In a clinic with one procedure, a date typed before set-up was asked for is the treatment date.
+    from bot.services.knowledge import load_engine
+
+    bot = await start_bot(
+        server, load_engine(single_procedure), tmp_path / "one.db", knowledge_dir=single_procedure
+    )
+    try:
+        await _bare_dates(bot)
+    finally:
+        await stop_bot(bot)
+    assert bot.errors == []
+
+
+async def test_with_several_procedures_a_bare_date_starts_the_set_up(bot: Bot) -> None:
+    [ask] = await bot.say(273, "21/11/2026")
+    assert [d for _, d in buttons(ask)] == ["p:chemical_peel", "p:dermal_filler", "p:microneedling"]
+    assert bot.rows("SELECT COUNT(*) FROM patients") == [(0,)]
+
+
+async def _bare_dates(bot: Bot) -> None:
     [greeting] = await bot.say(271, "21/11/2026")
     assert "You are on day 2 after your microneedling" in (greeting.text or "")
     [future] = await bot.say(272, "30/11/2026")

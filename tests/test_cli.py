@@ -29,6 +29,9 @@ ASK_FIELDS = {
 
 
 def _run(argv: list[str]) -> tuple[int, str]:
+    """The command with `--procedure microneedling` (the shipped knowledge base has several)."""
+    if argv[:1] in (["ask"], ["eval"]) and "--procedure" not in argv:
+        argv = [*argv, "--procedure", "microneedling"]
     out = io.StringIO()
     code = main(argv, out=out)
     return code, out.getvalue()
@@ -147,7 +150,7 @@ def test_chat_answers_each_line_and_exits_on_end_of_input() -> None:
     out = io.StringIO()
     from bot.cli import build_parser, cmd_chat
 
-    args = build_parser().parse_args(["chat", "--day", "2"])
+    args = build_parser().parse_args(["chat", "--day", "2", "--procedure", "microneedling"])
     assert cmd_chat(args, out, stdin=stdin) == 0
     text = out.getvalue()
     assert "Not yet" in text
@@ -157,7 +160,7 @@ def test_chat_answers_each_line_and_exits_on_end_of_input() -> None:
 def test_chat_picks_a_suggestion_by_number() -> None:
     from bot.cli import build_parser, cmd_chat
 
-    args = build_parser().parse_args(["chat", "--day", "2"])
+    args = build_parser().parse_args(["chat", "--day", "2", "--procedure", "microneedling"])
     out = io.StringIO()
     cmd_chat(args, out, stdin=io.StringIO("what about my skin\n1\n"))
     first, _, second = out.getvalue().partition("\n\n")
@@ -166,8 +169,9 @@ def test_chat_picks_a_suggestion_by_number() -> None:
 
 
 def test_console_script_runs_in_a_subprocess() -> None:
+    command = ["ask", "is peeling normal", "--day", "3", "--json", "--procedure", "microneedling"]
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "ask", "is peeling normal", "--day", "3", "--json"],
+        [sys.executable, "-m", "bot.cli", *command],
         capture_output=True,
         text=True,
         timeout=60,
@@ -177,12 +181,22 @@ def test_console_script_runs_in_a_subprocess() -> None:
     assert json.loads(result.stdout)["topic"] == "peeling_dryness_flaking"
 
 
-def test_chat_is_the_default_without_a_token(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_chat_is_the_default_without_a_token_and_asks_for_the_treatment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
-    monkeypatch.setattr("sys.stdin", io.StringIO("hello\n"))
+    monkeypatch.setattr("sys.stdin", io.StringIO("hello\n3\ncan i use retinol yet\n"))
     out = io.StringIO()
     assert main([], out=out) == 0
-    assert out.getvalue().strip()
+    text = out.getvalue()
+    assert "1. Chemical peel" in text and "3. Microneedling" in text  # several procedures: which one?
+    assert "retinol" in text.lower() and "microneedling" in text.lower()
+
+
+def test_ask_needs_the_procedure_when_there_are_several(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ask", "can i use retinol yet"], out=io.StringIO()) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--procedure" in err and "chemical_peel" in err and "microneedling" in err
 
 
 def test_eval_gate_on_a_warning_sign_only_file(tmp_path: Path) -> None:

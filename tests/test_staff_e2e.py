@@ -225,7 +225,12 @@ async def test_staff_commands(bot: Bot) -> None:
     for question in ("can i dye my hair", "Can I dye my hair?", "when can i dye my hair", "can i fly"):
         await bot.say(407, question)
     bot.server.push_command(STAFF_CHAT, "/enroll", args="2026-11-21 Gus", user_id=STAFF)
-    link = await staff_count(bot, 1)
+    [choice] = await staff_count(bot, 1)  # the clinic has several procedures: which one?
+    assert list(buttons(choice)) == ["Chemical peel", "Dermal filler", "Microneedling"]
+    mark = bot.server.mark()
+    data = buttons(choice)["Microneedling"]
+    bot.server.push_callback(STAFF_CHAT, data, message_id=choice.message_id, user_id=STAFF, first_name="Sam")
+    link = [await bot.server.wait_for_async(lambda c: c.method == "editMessageText" and c.ok, since=mark)]
     photo = await bot.server.wait_for_async(lambda c: c.method == "sendPhoto" and c.ok)
     assert "https://t.me/AftercareTestBot?start=" in (link[0].text or "") and "Gus" in (link[0].text or "")
     assert photo.chat_id == STAFF_CHAT and photo.files["photo"].data.startswith(b"\x89PNG")

@@ -422,7 +422,7 @@ class Matcher:
 
     def _phrase_at(self, stems: Sequence[str], index: int, size: int) -> tuple[Phrase, int]:
         """The `size` words from `index` as a known keyword phrase, and how many words it spans: the name of
-        the procedure inside a phrase that does not name it is skipped ("how many chemical peels do I need"
+        the procedure inside a phrase that does not name it is skipped ("how many <treatments> do I need"
         reads "how many do I need")."""
         phrase = tuple(stems[index : index + size])
         if phrase in self._phrase_owners or PROCEDURE_TOKEN not in phrase or stems[index] == PROCEDURE_TOKEN:

@@ -149,7 +149,7 @@ TopicKind = Literal["restriction", "symptom", "advice", "info", "red_flag", "con
 
 
 class ProcedureFileModel(_Strict):
-    """A procedure file such as `chemical_peel.yaml`."""
+    """A procedure file (one per procedure, named after its id)."""
 
     procedure: ProcedureInfoModel
     topics: dict[Id, TopicKind] = {}

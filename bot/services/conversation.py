@@ -86,6 +86,9 @@ class Conversation:
                 step = self.enrollment.typed_date(db, chat_id, incoming.user_id, procedure, text)
                 if step is not None:
                     return Outcome((step,))
+            if procedure is None and self.enrollment.is_a_date(text) and not self._any_sign(text):
+                # A date before set-up, in a clinic with several procedures: which treatment was it?
+                return Outcome((Message(chat_id, *self.wording.ask_procedure()),))
         reply = self._answer(patient, text, procedure)
         messages = self.wording.reply(chat_id, reply)
         alert = self.alerts.for_message(db, chat_id, reply.answer.urgency, reply.answer.alert_tier, text)
@@ -119,6 +122,10 @@ class Conversation:
         return Reply(
             answer, patient, self.clinic_open(), offer_person=self.deps.config.staff_chat_id is not None
         )
+
+    def _any_sign(self, text: str) -> bool:
+        engine = self.deps.engine
+        return any(engine.screen(text, p, None) is not None for p in engine.procedures)
 
     def default_procedure(self) -> str:
         """The procedure used for someone not enrolled yet (the first one known)."""

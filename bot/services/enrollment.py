@@ -65,6 +65,10 @@ class Enrollment:
             return DateCheck(DateStatus.UNREADABLE)
         return self.check_date(found)
 
+    def is_a_date(self, text: str) -> bool:
+        """Whether `text` is a date (readable, whether or not it can be used)."""
+        return self.read_date(text).status is not DateStatus.UNREADABLE
+
     def days_ago(self, days: int, timezone: str | None = None) -> date:
         """The date `days` ago in `timezone` (default the clinic's), for the today / yesterday buttons."""
         return self.deps.today(timezone) - timedelta(days=days)
