@@ -76,6 +76,7 @@ REQUIRED_MESSAGES: tuple[str, ...] = (
     "bot.today_fine",
     "bot.today_on_hold",
     "bot.today_on_hold_item",
+    "bot.held_note",
     "bot.today_all_clear",
     "bot.plan_heading",
     "bot.plan_line",
