@@ -10,6 +10,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
+from importlib import metadata
 from pathlib import Path
 from typing import TextIO
 
@@ -18,6 +19,7 @@ import yaml
 from bot.config import Config, ConfigError, check_timezone, check_token, load_config
 from bot.services import Services
 from bot.services.answering import Answering, DayError
+from bot.services.clinic_folder import FolderRefused, make_clinic_folder
 from bot.services.evaluation import (
     EvalFileError,
     evaluate,
@@ -26,13 +28,30 @@ from bot.services.evaluation import (
     render,
     render_calibration,
 )
-from bot.services.knowledge import Knowledge, KnowledgeError, check, shipped_folder, suggestions
+from bot.services.knowledge import (
+    Knowledge,
+    KnowledgeError,
+    check,
+    news_since_copy,
+    shipped_folder,
+    suggestions,
+)
+from bot.services.preview import NothingToPreview, Preview, Screen
 from bot.services.views import DateStatus
-from bot.storage import DatabaseUnavailable, Store, reports
+from bot.storage import DatabaseMissing, DatabaseUnavailable, Store, reports
+from bot.storage.backup import BackupFailed, backup
 from bot.storage.lock import AlreadyRunning, InstanceLock
 from bot.storage.secret import link_secret
 
 MAX_DAY = 365
+
+
+def package_version() -> str:
+    """The installed package's version."""
+    try:
+        return metadata.version("aftercare")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 class UsageError(Exception):
@@ -57,14 +76,15 @@ def _date(text: str) -> date:
 
 
 def _config(require_token: bool = False, **overrides: str | None) -> Config:
+    """The settings: flags, then the environment, then the clinic folder's .env (AFTERCARE_HOME or here)."""
     try:
-        return load_config(os.environ, require_token=require_token, overrides=overrides)
+        return load_config(os.environ, require_token=require_token, overrides=overrides, cwd=Path.cwd())
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
 
 
 def _knowledge_folder(args: argparse.Namespace, config: Config) -> Path:
-    """--knowledge, else AFTERCARE_KNOWLEDGE, else the shipped knowledge base."""
+    """--knowledge, else AFTERCARE_KNOWLEDGE, else the clinic folder's knowledge/, else the shipped one."""
     explicit = getattr(args, "knowledge", None)
     if explicit:
         return Path(explicit)
@@ -114,6 +134,8 @@ def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
     """Score the engine on a labelled YAML question file."""
+    if args.predictions:
+        check_writable(Path(args.predictions))  # before the run, not after it
     answering = _answering(args)
     path = Path(args.file)
     try:
@@ -152,22 +174,39 @@ def cmd_kb_check(args: argparse.Namespace, out: TextIO) -> int:
         return 1
     entries = sum(len(p.entries) for p in kb.procedures.values())
     out.write(f"OK: {len(kb.procedures)} procedure(s), {entries} entries in {folder}\n")
+    if not args.folder:
+        config = _config()
+        state = "" if config.db_path.exists() else " (not made yet: `aftercare init` or `aftercare run`)"
+        out.write(f"database: {config.db_path}{state}\n")
+    shipped = shipped_folder()
+    if folder.resolve() != shipped.resolve():
+        for line in news_since_copy(kb, shipped):
+            out.write(f"note: {line}\n")
     return 0
 
 
 def _open_store(config: Config, create: bool) -> Store:
+    """The clinic's database; only `init` and `run` create it, the others say where they looked."""
     try:
         return Store.open(config.db_path, create=create)
+    except DatabaseMissing:
+        raise UsageError(_no_database(config)) from None
     except DatabaseUnavailable as exc:
         raise UsageError(str(exc)) from None
+
+
+def _no_database(config: Config) -> str:
+    where = f"in the clinic folder {config.home}" if config.home else "here (no clinic folder found)"
+    return (
+        f"no database at {config.db_path}: looked {where}. Run this in the clinic folder, set AFTERCARE_HOME,"
+        " or make one with `aftercare init FOLDER`"
+    )
 
 
 def cmd_kb_suggest(args: argparse.Namespace, out: TextIO) -> int:
     """Print a ready-to-paste YAML snippet for each group of questions the bot could not answer."""
     config = _config(AFTERCARE_DB=args.db)
     folder = _knowledge_folder(args, config)
-    if not config.db_path.exists():
-        raise UsageError(f"no database at {config.db_path} (set AFTERCARE_DB or pass --db)")
     since = (datetime.now(UTC) - timedelta(days=args.since)).isoformat(timespec="seconds")
     store = _open_store(config, create=False)
     try:
@@ -326,7 +365,7 @@ def cmd_enroll(args: argparse.Namespace, out: TextIO) -> int:
         raise UsageError(str(exc)) from None
     if args.qr:
         check_writable(Path(args.qr))  # before the invite exists: no link is handed out for nothing
-    services = _services(config, _knowledge_folder(args, config), create=True)
+    services = _services(config, _knowledge_folder(args, config), create=False)
     try:
         args.procedure = _procedure(args, services.deps.engine.procedures)
         holds = dict(args.hold or [])
@@ -357,6 +396,58 @@ def cmd_enroll(args: argparse.Namespace, out: TextIO) -> int:
     if args.qr:
         write_qr(invitation.url, Path(args.qr))
         out.write(f"QR code written to {args.qr}\n")
+    return 0
+
+
+def cmd_init(args: argparse.Namespace, out: TextIO) -> int:
+    """Make a clinic folder: knowledge/ to edit, a commented .env, the database."""
+    try:
+        made = make_clinic_folder(Path(args.folder), shipped_folder())
+    except FolderRefused as exc:
+        raise UsageError(str(exc)) from None
+    except DatabaseUnavailable as exc:
+        raise UsageError(str(exc)) from None
+    out.write(
+        f"Made the clinic folder {made.folder}:\n"
+        f"  {made.knowledge}/  what the bot knows: {', '.join(made.files)} (edit these)\n"
+        f"  {made.env}  the settings: put the bot's token in TELEGRAM_BOT_TOKEN\n"
+        f"  {made.database}  the database (back it up with `aftercare backup FILE`)\n"
+        f"Next: cd {made.folder} && aftercare kb check && aftercare chat\n"
+    )
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace, out: TextIO) -> int:
+    """A consistent, checked, owner-only copy of the database, safe while the bot runs."""
+    config = _config(AFTERCARE_DB=args.db)
+    target = Path(args.file)
+    if target.resolve() == config.db_path.resolve():
+        raise UsageError("the backup must be another file than the database itself")
+    try:
+        made = backup(config.db_path, target)
+    except DatabaseMissing:
+        raise UsageError(_no_database(config)) from None
+    except (BackupFailed, DatabaseUnavailable) as exc:
+        raise UsageError(str(exc)) from None
+    patients = made.rows.get("patients", 0)
+    out.write(
+        f"backed up {config.db_path} to {made.path} ({made.size // 1024} KiB, {patients} patient(s)); "
+        "integrity check: ok\n"
+    )
+    return 0
+
+
+def cmd_preview(args: argparse.Namespace, out: TextIO) -> int:
+    """Print exactly what a patient on the given day receives for a screen."""
+    answering = _answering(args)
+    preview = Preview(answering.knowledge, _config())
+    try:
+        message = preview.show(Screen(args.screen), args.procedure, args.variant, args.day, date.today())
+    except NothingToPreview as exc:
+        raise UsageError(str(exc)) from None
+    out.write(message.text + "\n")
+    for row in message.buttons:
+        out.write("  " + "  ".join(f"[{b.label}]" for b in row) + "\n")
     return 0
 
 
@@ -409,6 +500,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Aftercare assistant for aesthetic clinics. Without a command: the bot when "
         "TELEGRAM_BOT_TOKEN is set, otherwise a local chat.",
     )
+    parser.add_argument("--version", action="version", version=f"aftercare {package_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def common(p: argparse.ArgumentParser) -> None:
@@ -476,6 +568,21 @@ def build_parser() -> argparse.ArgumentParser:
     enroll.add_argument("--db", metavar="FILE", help="SQLite database (default: AFTERCARE_DB)")
     enroll.set_defaults(handler=cmd_enroll)
 
+    init = sub.add_parser("init", help="make a clinic folder: knowledge/ to edit, .env, the database")
+    init.add_argument("folder", help="the folder to make (it may exist, empty)")
+    init.set_defaults(handler=cmd_init)
+
+    back = sub.add_parser("backup", help="copy the database safely, even while the bot runs")
+    back.add_argument("file", help="where to write the copy (owner-only)")
+    back.add_argument("--db", metavar="FILE", help="SQLite database (default: AFTERCARE_DB)")
+    back.set_defaults(handler=cmd_backup)
+
+    show = sub.add_parser("preview", help="print what a patient receives: today, plan, checkin or help")
+    show.add_argument("screen", choices=[s.value for s in Screen])
+    show.add_argument("--day", type=_day, required=True, help="day of recovery (0 = treatment day)")
+    common(show)
+    show.set_defaults(handler=cmd_preview)
+
     kb = sub.add_parser("kb", help="knowledge base tools")
     kb_sub = kb.add_subparsers(dest="kb_command", metavar="KB_COMMAND", required=True)
     check_cmd = kb_sub.add_parser("check", help="validate the knowledge base files")
@@ -499,8 +606,17 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        default = "run" if os.environ.get("TELEGRAM_BOT_TOKEN") else "chat"
-        args = parser.parse_args([default, *(argv or [])])
+        try:
+            token = _config().token
+        except UsageError as exc:
+            sys.stderr.write(f"aftercare: {exc}\n")
+            return 2
+        if not token:
+            sys.stderr.write(
+                "aftercare: no TELEGRAM_BOT_TOKEN set, so this opens the local console; "
+                "`aftercare run` starts the Telegram bot\n"
+            )
+        args = parser.parse_args(["run" if token else "chat", *(argv or [])])
     handler: Callable[[argparse.Namespace, TextIO], int] = args.handler
     try:
         return handler(args, out)

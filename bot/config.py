@@ -156,6 +156,15 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting(
+        "AFTERCARE_HOME",
+        "home",
+        "",
+        _optional_path,
+        "the clinic folder made by `aftercare init` (its .env, knowledge/ and database); unset: the current"
+        " folder when it is one. Set it in the environment, not in the .env file",
+        example="/srv/aftercare",
+    ),
+    Setting(
         "TELEGRAM_BOT_TOKEN",
         "token",
         "",
@@ -175,7 +184,8 @@ SETTINGS: tuple[Setting, ...] = (
         "db_path",
         "aftercare.db",
         _path,
-        "the SQLite database file (a relative path is inside the clinic folder)",
+        "the SQLite database file; a relative path is inside the clinic folder (only `init` and `run`"
+        " create it)",
     ),
     Setting(
         "AFTERCARE_KNOWLEDGE",
@@ -321,6 +331,7 @@ SETTINGS: tuple[Setting, ...] = (
 class Config:
     """Everything the bot needs, validated; one field per setting (see SETTINGS), no defaults repeated."""
 
+    home: Path | None
     token: str
     api_url: str
     db_path: Path
@@ -379,15 +390,67 @@ class Config:
         return replace(load_config({}, require_token=False), **changes)
 
 
+ENV_FILE = ".env"
+KNOWLEDGE_FOLDER = "knowledge"
+
+
+def is_clinic_folder(folder: Path) -> bool:
+    """Whether `folder` is a clinic folder: it has a `.env` or a `knowledge/` folder (as `init` makes)."""
+    return (folder / ENV_FILE).is_file() or (folder / KNOWLEDGE_FOLDER).is_dir()
+
+
+def find_home(environ: Mapping[str, str], cwd: Path | None) -> Path | None:
+    """The clinic folder: AFTERCARE_HOME, else `cwd` when it is a clinic folder, else None."""
+    named = environ.get("AFTERCARE_HOME", "").strip()
+    if named:
+        home = Path(named).expanduser()
+        if not home.is_dir():
+            raise ConfigError(f"AFTERCARE_HOME: {home} is not a folder (make it: `aftercare init {home}`)")
+        return home
+    if cwd is not None and is_clinic_folder(cwd):
+        return cwd
+    return None
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """`NAME=value` lines of a .env file (comments and blank lines skipped, matching quotes removed); a line
+    it cannot read is a ConfigError `file:line: message`."""
+    values: dict[str, str] = {}
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return values
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read it ({exc})") from None
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, sep, value = line.removeprefix("export ").partition("=")
+        name, value = name.strip(), value.strip()
+        if not sep or not re.fullmatch(r"[A-Z][A-Z0-9_]*", name):
+            raise ConfigError(f"{path}:{number}: expected NAME=value, e.g. AFTERCARE_TIMEZONE=Europe/London")
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        values[name] = value
+    return values
+
+
 def load_config(
     environ: Mapping[str, str],
     *,
     require_token: bool = True,
     overrides: Mapping[str, str | None] | None = None,
+    cwd: Path | None = None,
 ) -> Config:
-    """Read and validate every setting; `overrides` (from flags) win over the environment. A bad value is a
-    ConfigError naming the variable."""
-    env = {k: v for k, v in environ.items() if v.strip() != ""}
+    """Read and validate every setting: flags (`overrides`) over the environment over the clinic folder's
+    `.env` (the folder is AFTERCARE_HOME, or `cwd` when it is one). Relative paths are inside the clinic
+    folder, whose knowledge/ is used when it has one. A bad value is a ConfigError naming the variable."""
+    home = find_home(environ, cwd)
+    env = read_env_file(home / ENV_FILE) if home is not None else {}
+    env = {k: v for k, v in env.items() if v.strip() != ""}
+    env.pop("AFTERCARE_HOME", None)  # the folder is found before its file is read
+    env.update({k: v for k, v in environ.items() if v.strip() != ""})
     env.update({k: v for k, v in (overrides or {}).items() if v})
     values: dict[str, Any] = {}
     for setting in SETTINGS:
@@ -396,6 +459,15 @@ def load_config(
             values[setting.field] = setting.parse(raw)
         except ValueError as exc:
             raise ConfigError(f"{setting.name}: {exc}") from None
+    values["home"] = home
+    flags = {k for k, v in (overrides or {}).items() if v}
+    if home is not None:  # relative paths from the environment are inside the clinic folder (flags: here)
+        if "AFTERCARE_DB" not in flags:
+            values["db_path"] = home / values["db_path"]  # an absolute path stays as it is
+        if values["knowledge_dir"] is None and (home / KNOWLEDGE_FOLDER).is_dir():
+            values["knowledge_dir"] = home / KNOWLEDGE_FOLDER
+        elif values["knowledge_dir"] is not None and "AFTERCARE_KNOWLEDGE" not in flags:
+            values["knowledge_dir"] = home / values["knowledge_dir"]
     if require_token:
         values["token"] = check_token(values["token"])
     config = Config(**values)
@@ -406,14 +478,22 @@ def load_config(
     return config
 
 
-def env_example() -> str:
-    """`.env.example`, written from the settings table: every setting with its help, unset ones commented."""
+def env_example(clinic_folder: bool = False) -> str:
+    """`.env.example` (or, for `aftercare init`, a clinic folder's `.env`), written from the settings table:
+    every setting with its help, unset ones commented."""
+    first = (
+        "# The clinic's settings, read by every aftercare command run in this folder or with AFTERCARE_HOME."
+        if clinic_folder
+        else "# aftercare configuration from the settings table (`aftercare init` makes one like it)."
+    )
     lines = [
-        "# aftercare configuration, written from the settings table (`aftercare init` makes one like it).",
+        first,
         "# Values are plain: no quotes, no spaces around '='. Lines starting with # are ignored.",
         "",
     ]
     for setting in SETTINGS:
+        if clinic_folder and setting.name == "AFTERCARE_HOME":
+            continue
         lines.append(f"# {setting.help}")
         value = setting.default or setting.example
         prefix = "" if setting.default or setting.name == "TELEGRAM_BOT_TOKEN" else "#"

@@ -53,14 +53,16 @@ def engine() -> Engine:
 
 
 @pytest.fixture(autouse=True)
-def _bot_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests never depend on the developer's shell: PTB durations as timedelta, no aftercare settings."""
+def _bot_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Tests never depend on the developer's shell: PTB durations as timedelta, no aftercare settings, and
+    an empty working folder (the checkout has a knowledge/ folder, so it would count as a clinic folder)."""
     monkeypatch.setenv("PTB_TIMEDELTA", "true")
     import os
 
     for name in list(os.environ):
         if name.startswith("AFTERCARE_") or name == "TELEGRAM_BOT_TOKEN":
             monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
 
 
 @pytest.fixture

@@ -502,13 +502,13 @@ class FakeBotAPI:
         """Value for ``ApplicationBuilder.base_file_url``."""
         return f"http://127.0.0.1:{self.port}/file/bot"
 
-    def start(self) -> FakeBotAPI:
-        """Bind a free port on 127.0.0.1 and serve in a daemon thread."""
+    def start(self, port: int = 0) -> FakeBotAPI:
+        """Bind `port` (default: a free one) on 127.0.0.1 and serve in a daemon thread."""
         if self._httpd is not None:
             return self
         self._stopping = False
         self._stop_event.clear()
-        httpd = _HTTPServer(("127.0.0.1", 0), _Handler)
+        httpd = _HTTPServer(("127.0.0.1", port), _Handler)
         httpd.fake = self
         self._httpd = httpd
         self.port = httpd.server_address[1]

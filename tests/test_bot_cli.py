@@ -17,6 +17,7 @@ import pytest
 
 from bot.cli import main
 from bot.core.invite_token import verify
+from bot.storage import Store
 from tests.fakebotapi import FakeBotAPI
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,6 +30,7 @@ def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
             monkeypatch.delenv(name)
     monkeypatch.setenv("AFTERCARE_DB", str(tmp_path / "clinic.db"))
     monkeypatch.setenv("AFTERCARE_LINK_SECRET", "front-desk-secret")
+    Store.open(tmp_path / "clinic.db", create=True).close()  # as `aftercare init` made it
     return tmp_path
 
 
@@ -151,6 +153,15 @@ class Running:
         for line in self.proc.stderr:
             self.lines.append(line)
 
+    def close(self) -> None:
+        """Kill it if it still runs, and release its pipe."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.reader.join(timeout=5)
+        assert self.proc.stderr is not None
+        self.proc.stderr.close()
+
     def wait_for(self, text: str, timeout: float = 20) -> str:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -249,25 +260,102 @@ def test_run_with_a_refused_token_says_so_in_one_line(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr and token.split(":")[1] not in done.stderr + done.stdout
 
 
-def test_run_without_network_names_the_api_url_not_the_token(tmp_path: Path) -> None:
+def _free_port() -> int:
     import socket
 
-    with socket.socket() as probe:  # a port nobody listens on
+    with socket.socket() as probe:  # a port nobody listens on (yet)
         probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    token = "424242:AAHnetworkDownNetworkDownNetwork_x"
+        return int(probe.getsockname()[1])
+
+
+def _environ(tmp_path: Path, api_url: str, token: str) -> dict[str, str]:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("AFTERCARE_")}
     environ.update(
         TELEGRAM_BOT_TOKEN=token,
-        AFTERCARE_API_URL=f"http://127.0.0.1:{port}/bot",
+        AFTERCARE_API_URL=api_url,
         AFTERCARE_DB=str(tmp_path / "bot.db"),
         PYTHONPATH=str(ROOT),
     )
-    done = _run_bot(environ)
-    assert done.returncode == 1
-    last = done.stderr.splitlines()[-1]
-    assert last.startswith(f"aftercare: cannot reach the Bot API at http://127.0.0.1:{port}/bot (")
+    return environ
+
+
+def test_a_network_that_is_down_at_start_is_waited_for(tmp_path: Path) -> None:
+    port = _free_port()
+    server = FakeBotAPI()
+    running = Running(_environ(tmp_path, f"http://127.0.0.1:{port}/bot", server.token))
+    try:
+        first = running.wait_for("trying again in")
+        assert f"cannot reach the Bot API at http://127.0.0.1:{port}/bot (" in first
+        running.wait_for("trying again in 2 s")  # backing off
+        server.start(port)  # the network comes up
+        running.wait_for("ready", timeout=30)
+        running.proc.send_signal(signal.SIGTERM)
+        assert running.proc.wait(timeout=15) == 0
+    finally:
+        server.stop()
+        running.close()
+    log = "".join(running.lines)
+    assert "Traceback" not in log and server.token.split(":")[1] not in log
+
+
+def test_sigterm_while_waiting_for_the_network_stops_at_once(tmp_path: Path) -> None:
+    token = "424242:AAHnetworkDownNetworkDownNetwork_x"
+    running = Running(_environ(tmp_path, f"http://127.0.0.1:{_free_port()}/bot", token))
+    try:
+        running.wait_for("trying again in")
+        running.proc.send_signal(signal.SIGHUP)  # a reload asked for before the bot is up: no harm
+        running.proc.send_signal(signal.SIGTERM)
+        assert running.proc.wait(timeout=10) == 0
+    finally:
+        running.close()
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("json404", "answered 404 Not Found: check AFTERCARE_API_URL"),
+        ("html404", "does not answer like a Telegram Bot API; check AFTERCARE_API_URL"),
+        ("html200", "does not answer like a Telegram Bot API; check AFTERCARE_API_URL"),
+    ],
+)
+def test_a_wrong_api_url_is_not_called_a_refused_token(tmp_path: Path, answer: str, expected: str) -> None:
+    import http.server
+
+    class NotTheBotApi(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # the name http.server calls
+            status = 200 if answer == "html200" else 404
+            body = (
+                b'{"ok":false,"error_code":404,"description":"Not Found"}'
+                if answer == "json404"
+                else b"<html><body>Cannot POST " + self.path.encode() + b"</body></html>"
+            )
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json" if answer == "json404" else "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    token = "424242:AAHwrongUrlWrongUrlWrongUrlWrong_x"
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), NotTheBotApi)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        done = _run_bot(_environ(tmp_path, f"http://127.0.0.1:{httpd.server_address[1]}/bot", token))
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and expected in done.stderr, done.stderr
+    assert "refused the bot token" not in done.stderr
     assert "Traceback" not in done.stderr and token.split(":")[1] not in done.stderr + done.stdout
+
+
+def test_run_with_an_empty_token_is_an_error(tmp_path: Path) -> None:
+    done = _run_bot(_environ(tmp_path, "https://api.telegram.org/bot", ""))
+    assert done.returncode == 2
+    assert done.stderr == "aftercare: TELEGRAM_BOT_TOKEN is not set (get a token from @BotFather)\n"
 
 
 def _bad_databases(tmp_path: Path) -> list[Path]:
@@ -294,7 +382,7 @@ def test_an_unusable_database_is_one_line_and_exit_2(
     err = capsys.readouterr().err
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and str(db) in err, err
-    if command == "kb suggest" and which == 0:
+    if command in ("kb suggest", "enroll") and which == 0:  # only `run` creates a database
         assert "no database" in err
     else:
         assert "cannot open the database" in err

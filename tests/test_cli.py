@@ -128,6 +128,18 @@ def test_eval_report_and_predictions(tmp_path: Path) -> None:
     assert _run(["eval", str(questions), "--gate"])[0] == 1
 
 
+def test_eval_refuses_an_unwritable_predictions_path_before_the_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    questions = tmp_path / "q.yaml"
+    questions.write_text("- {q: can i use retinol yet, topic: retinoids, day: 2}\n")
+    target = tmp_path / "no" / "such" / "folder" / "out.jsonl"
+    code, out = _run(["eval", str(questions), "--predictions", str(target)])
+    err = capsys.readouterr().err
+    assert code == 2 and out == ""  # nothing was scored
+    assert err.count("\n") == 1 and f"cannot write {target}" in err
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [

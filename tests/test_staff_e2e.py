@@ -257,6 +257,18 @@ async def test_someone_not_enrolled_cannot_open_a_handoff(bot: Bot) -> None:
     assert len(await staff_count(bot, 1)) == 1
 
 
+async def test_chatid_in_a_group_tells_its_id_for_the_settings(bot: Bot) -> None:
+    other_group = -100777
+    bot.server.push_text(other_group, "/chatid", user_id=OTHER_MEMBER)
+    [told] = await bot.server.wait_for_messages_async(other_group, 1)
+    assert "AFTERCARE_STAFF_CHAT_ID=-100777" in told.text
+    bot.server.push_text(STAFF_CHAT, "/chatid", user_id=STAFF)
+    [already] = await staff_count(bot, 1)
+    assert "staff chat already" in already.text and str(STAFF_CHAT) in already.text
+    [private] = await bot.say(480, "/chatid")  # in a private chat it is just an unknown command
+    assert "AFTERCARE_STAFF_CHAT_ID" not in private.text
+
+
 async def test_staff_commands(bot: Bot) -> None:
     await enroll(bot, 407, "Flo", days_ago=2)
     for question in ("can i dye my hair", "Can I dye my hair?", "when can i dye my hair", "can i fly"):

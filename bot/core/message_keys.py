@@ -172,6 +172,8 @@ REQUIRED_MESSAGES: tuple[str, ...] = (
     "staff.notice_unreachable",
     "staff.notice_uncertain",
     "staff.notice_flood",
+    "staff.chat_id_is",
+    "staff.chat_id_already",
     "staff.flood_started",
     "staff.patients_heading",
     "staff.patients_line",

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from itertools import groupby
 
 from sqlite_utils import Database
 
 from bot.core.answer import Answer
 from bot.core.hours import is_open
-from bot.core.recovery import milestones, status_on
 from bot.services import patients as lookup
 from bot.services.alerts import Alerts
 from bot.services.base import Deps
@@ -20,7 +18,7 @@ from bot.services.enrollment import Enrollment
 from bot.services.handoffs import Handoffs, Incoming
 from bot.services.outcome import Action, Message, Outcome
 from bot.services.queue import enqueue, fresh_origin, handle_update
-from bot.services.views import PatientView, PlanView, Reply, TodayView
+from bot.services.views import PatientView, Reply
 from bot.services.wording import Wording
 from bot.storage import patients, questions, transaction
 from bot.storage.stamps import seconds
@@ -213,13 +211,7 @@ class Conversation:
         patient = lookup.for_question(self.deps, db, chat_id)
         if patient is None:
             return self.wording.text("not_enrolled")
-        procedure = self.deps.engine.procedure(patient.procedure_id, patient.variant, patient.holds)
-        if name == "today":
-            allowed, on_hold = status_on(procedure, patient.day)
-            return self.wording.today(TodayView(patient, allowed, on_hold))
-        found = milestones(procedure)
-        days = [(day, list(group)) for day, group in groupby(found, key=lambda m: m.day)]
-        return self.wording.plan(PlanView(patient, days))
+        return self.wording.status(patient, name)
 
     async def fallback(self, chat_id: int) -> Outcome:
         """Something went wrong while handling the patient's update: the polite fallback."""

@@ -42,6 +42,27 @@ def check(folder: Path, routing: bool = True) -> tuple[KnowledgeBase | None, lis
     return check_folder(folder, routing=routing, monotonic=time.monotonic)
 
 
+def news_since_copy(kb: KnowledgeBase, shipped: Path) -> list[str]:
+    """What the shipped knowledge base has that the clinic's copy `kb` lacks (after an upgrade): whole
+    procedures, and entries of the procedures the clinic has. One line each, for `kb check`."""
+    theirs, _ = check(shipped, routing=False)
+    if theirs is None:
+        return []
+    lines = []
+    missing = sorted(set(theirs.procedures) - set(kb.procedures))
+    if missing:
+        lines.append(f"the shipped knowledge base also has {', '.join(missing)} (copy the file to offer it)")
+    for pid, procedure in sorted(kb.procedures.items()):
+        shipped_one = theirs.procedures.get(pid)
+        if shipped_one is None:
+            continue
+        mine = {e.id for e in procedure.entries}
+        new = [e.id for e in shipped_one.entries if e.id not in mine]
+        if new:
+            lines.append(f"{pid}: the shipped version has entries your copy lacks: {', '.join(new)}")
+    return lines
+
+
 def load_engine(folder: Path, clinic: Clinic | None = None) -> Engine:
     """Check and load `folder`; KnowledgeError listing every problem when it is not usable."""
     kb, problems = check(folder, routing=False)

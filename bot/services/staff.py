@@ -3,6 +3,7 @@ Every staff action checks the sender's numeric user id against AFTERCARE_STAFF_I
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -22,6 +23,8 @@ from bot.services.wording import Wording
 from bot.storage import invites, patients, staff_events, transaction
 from bot.storage.handoffs import OpenedBy
 from bot.storage.staff_events import NoticeKind
+
+log = logging.getLogger(__name__)
 
 UNANSWERED_DAYS = 30
 
@@ -60,6 +63,17 @@ class Staff:
     def is_staff(self, user_id: int | None) -> bool:
         """The sender is on the staff list (numeric ids only; usernames can change hands)."""
         return user_id is not None and user_id in self.deps.config.staff_ids
+
+    async def chat_id(self, update_id: int, chat_id: int) -> Outcome:
+        """`/chatid` in a group: its id, to set as AFTERCARE_STAFF_CHAT_ID (anyone there may ask)."""
+
+        def reply() -> Outcome:
+            known = chat_id == self.deps.config.staff_chat_id
+            log.info("/chatid asked in the group %d%s", chat_id, " (the staff chat)" if known else "")
+            key = "chat_id_already" if known else "chat_id_is"
+            return Outcome((Message(chat_id, self.wording.staff(key, number=chat_id)),))
+
+        return await self.deps.store.run(lambda db: handle_update(db, self.deps.now(), update_id, reply))
 
     async def command(self, command: StaffCommand) -> Outcome:
         """One staff command."""

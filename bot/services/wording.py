@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import groupby
 
 from bot.config import Config
 from bot.core.answer import Answer
 from bot.core.grouping import Group
 from bot.core.model import KnowledgeBase, Tier
-from bot.core.recovery import Milestone, when_text
+from bot.core.recovery import Milestone, milestones, status_on, when_text
 from bot.core.text import fill
 from bot.services import buttons
 from bot.services.knowledge import Knowledge
@@ -203,6 +204,16 @@ class Wording:
         if len(unique) <= 1:
             return "".join(unique)
         return f"{', '.join(unique[:-1])} {self.text('and')} {unique[-1]}"
+
+    def status(self, patient: PatientView, command: str) -> str:
+        """`/today` or `/plan` for the patient: their treatment's waits on their day of recovery."""
+        procedure = self.knowledge.engine.procedure(patient.procedure_id, patient.variant, patient.holds)
+        if command == "today":
+            allowed, on_hold = status_on(procedure, patient.day)
+            return self.today(TodayView(patient, allowed, on_hold))
+        found = milestones(procedure)
+        days = [(day, list(group)) for day, group in groupby(found, key=lambda m: m.day)]
+        return self.plan(PlanView(patient, days))
 
     def today(self, view: TodayView) -> str:
         """Where the patient is: what is fine now, what is on hold until when."""

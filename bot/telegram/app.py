@@ -12,11 +12,12 @@ import json
 import logging
 import signal
 import sys
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from telegram import Bot as TelegramBot
 from telegram import BotCommandScopeChat, Update
 from telegram.error import Forbidden, InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
@@ -165,6 +166,7 @@ def build(config: Config, services: Services, limiter: RateLimiter | None = None
             CommandHandler("human", h.human, filters=private),
             CommandHandler("done", h.done, filters=private),
             CommandHandler(staff_commands, h.staff_command, filters=staff & staff_places),
+            CommandHandler("chatid", h.chat_id, filters=filters.ChatType.GROUPS),
             MessageHandler(private & filters.UpdateType.MESSAGE, h.message),
             MessageHandler(private & filters.UpdateType.EDITED, h.edited),
             CallbackQueryHandler(h.press),
@@ -260,20 +262,88 @@ def run(config: Config, services: Services) -> None:
     asyncio.run(_run(config, services))
 
 
+REQUEST_LOGGER = "telegram.request"
+
+
+@contextlib.contextmanager
+def _quiet(name: str) -> Iterator[None]:
+    """Silence the logger `name` (below CRITICAL) for the block."""
+    logger = logging.getLogger(name)
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+RETRY_START = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
+"""Seconds between attempts to reach the Bot API at start (the last one repeats): a network that is not up
+yet at boot is waited for, not given up on."""
+
+
+def refused(config: Config, exc: TelegramError) -> StartFailed:
+    """The one-line reason the Bot API refused to start the bot. The error's text is never shown: a server
+    that is not the Bot API may echo the URL, which holds the token."""
+    cause = exc.__cause__  # PTB's getMe wraps the server's answer in its own "token rejected" error
+    text = str(cause if isinstance(cause, TelegramError) else exc)
+    url = config.api_url
+    if "Parsing the server response" in text or not isinstance(exc, InvalidToken):
+        return StartFailed(f"{url} does not answer like a Telegram Bot API; check AFTERCARE_API_URL", 2)
+    if text.startswith("Not Found"):
+        return StartFailed(
+            f"{url} answered 404 Not Found: check AFTERCARE_API_URL (Telegram's is https://api.telegram.org/bot)",
+            2,
+        )
+    return StartFailed("Telegram refused the bot token (check TELEGRAM_BOT_TOKEN)", 2)
+
+
+async def reach_api(config: Config, stop: asyncio.Event, delays: Sequence[float] = RETRY_START) -> bool:
+    """Ask the Bot API who the bot is until it answers, waiting longer between attempts while the network
+    is down; StartFailed when it refuses; False when stopped while waiting."""
+    attempt = 0
+    while not stop.is_set():
+        probe = TelegramBot(config.token, base_url=config.api_url, base_file_url=file_url(config.api_url))
+        try:
+            with _quiet(REQUEST_LOGGER):  # a page that is not JSON is our one line, not PTB's traceback
+                async with probe:  # getMe
+                    return True
+        except NetworkError as exc:  # TimedOut included; a 5xx too
+            wait = delays[min(attempt, len(delays) - 1)]
+            attempt += 1
+            log.warning(
+                "cannot reach the Bot API at %s (%s); trying again in %.0f s",
+                config.api_url,
+                type(exc).__name__,
+                wait,
+            )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), wait)
+        except TelegramError as exc:
+            raise refused(config, exc) from None
+    return False
+
+
 async def _run(config: Config, services: Services) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
+    with contextlib.suppress(NotImplementedError, RuntimeError):  # until `serve` takes over: reload now
+        loop.add_signal_handler(
+            signal.SIGHUP, lambda: loop.create_task(asyncio.to_thread(services.deps.knowledge.reload, True))
+        )
+    if not await reach_api(config, stop):
+        return
     built = build(config, services)
     try:
         await serve(built, stop)
-    except InvalidToken:  # its message contains the token: never shown
-        raise StartFailed("Telegram refused the bot token (check TELEGRAM_BOT_TOKEN)", 2) from None
-    except NetworkError as exc:  # TimedOut included; polling itself retries, so this is start-up
-        raise StartFailed(
-            f"cannot reach the Bot API at {config.api_url} ({type(exc).__name__}); check the network "
-            "and AFTERCARE_API_URL",
-            1,
-        ) from None
+    except TelegramError as exc:  # its message may hold the token: never shown
+        if isinstance(exc, NetworkError):
+            raise StartFailed(
+                f"lost the Bot API at {config.api_url} while starting ({type(exc).__name__}); "
+                "it will be tried again at the next start",
+                1,
+            ) from None
+        raise refused(config, exc) from None

@@ -146,6 +146,10 @@ class Handlers:
         )
         self.sent(await self.services.staff.command(command))
 
+    async def chat_id(self, update: Update, context: Context) -> None:
+        """`/chatid` in a group: the id to configure as the staff chat."""
+        self.sent(await self.services.staff.chat_id(update.update_id, _chat(update)))
+
     async def staff_reply(self, update: Update, context: Context) -> None:
         """A staff member's reply to a message about a patient."""
         message = _message(update)
