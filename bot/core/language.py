@@ -53,6 +53,9 @@ class Language:
     mild: tuple[str, ...] = ()
     improving: tuple[str, ...] = ()
     crisis: tuple[str, ...] = ()
+    crisis_together: tuple[tuple[tuple[str, ...], ...], ...] = ()
+    """Crises told in parts: every group of a cue has one of its phrases in one sentence ("took a whole
+    packet" with "pills"), in any order."""
     crisis_exclusions: tuple[str, ...] = ()
 
     def normalize(self, text: str, limit: int | None = MAX_INPUT_CHARS) -> str:

@@ -283,6 +283,7 @@ def language_from_model(model: LanguageFileModel) -> Language:
         mild=tuple(sc.mild),
         improving=tuple(sc.improving),
         crisis=tuple(model.crisis.phrases),
+        crisis_together=tuple(tuple(tuple(group) for group in cue) for cue in model.crisis.together),
         crisis_exclusions=tuple(model.crisis.exclusions),
     )
 

@@ -269,6 +269,7 @@ class ScreeningModel(_Strict):
 
 class CrisisModel(_Strict):
     phrases: list[CueText] = Field(min_length=1)
+    together: list[Annotated[list[Annotated[list[CueText], Field(min_length=1)]], Field(min_length=2)]] = []
     exclusions: list[CueText] = []
 
 
