@@ -251,6 +251,8 @@ def language_from_model(model: LanguageFileModel) -> Language:
         keep_double=frozenset(s.keep_double),
         drop_final=frozenset(s.drop_final),
         keep=frozenset(s.keep),
+        function_words=frozenset(model.words.stopwords) | frozenset(model.words.negations),
+        negations=frozenset(model.words.negations),
         shortest=s.shortest,
     )
     return Language(

@@ -61,6 +61,9 @@ _RANK_FLOOR = 0.5
 _STORY_SHARE = 0.3
 """How much of a story told with a question ("my cheeks went dark ... is this permanent?") the answer to the
 question must explain."""
+_NEGATION_LOOKBACK = 3
+_DENIABLE = (Kind.RED_FLAG, Kind.SYMPTOM)
+"""Kinds of entry whose keywords, denied ("no pus"), are not evidence for them."""
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,7 @@ class Matcher:
         self._index_of = {entry_id: i for i, entry_id in enumerate(self.entry_ids)}
         self._corrections: dict[str, str] = {}
         self._negations = language.negations
+        self._list_fillers = language.list_fillers | language.coordinators
         # Stopwords are compared as stems too: "does" is "doe" once stemmed.
         self._stopwords = language.stopwords | self.reader.word_stems(language.stopwords)
         self._frame = self.reader.word_stems(language.frame) | {PROCEDURE_TOKEN}
@@ -191,6 +195,8 @@ class Matcher:
         for name in reader.names:
             words.update(reader.tokens(name, None))
         self.vocabulary = frozenset(words)
+        # A word whose stem the knowledge base knows is a real word, not a typo: "spots" is not "sports".
+        self._vocabulary_stems = frozenset(reader.stem(w) for w in words)
         by_key: dict[tuple[str, int], list[str]] = defaultdict(list)
         for word in words:
             if word.isalpha() and len(word) >= 5:
@@ -212,7 +218,7 @@ class Matcher:
         pronouns = self.language.procedure_pronouns
         for entry in procedure.entries:
             for keyword in (*entry.keywords, *self._rule_keywords(entry)):
-                stems = tuple(self._canonical(list(self.reader.stems(keyword))))
+                stems = tuple(self.stems(keyword))  # as a question reads: "cold sores" is one word there
                 if stems:
                     owners[stems].add(entry.id)
                 if len(stems) > 1 and not pronouns.isdisjoint(stems):
@@ -220,6 +226,14 @@ class Matcher:
                     named = tuple(PROCEDURE_TOKEN if s in pronouns else s for s in stems)
                     owners[named].add(entry.id)
         self._phrase_owners = {phrase: frozenset(ids) for phrase, ids in owners.items()}
+        # Words only signs and symptoms use as keywords ("pus", "fever"), and keywords holding a negation.
+        deniable: set[str] = set()
+        other: set[str] = set()
+        for phrase, ids in owners.items():
+            target = deniable if all(self.kinds[i] in _DENIABLE for i in ids) else other
+            target.update(phrase)
+        self._deniable_words = frozenset(deniable - other - self._stopwords - self._frame)
+        self._negated_keywords = PhraseSet(p for p in owners if not self._negations.isdisjoint(p))
         # "before the treatment" says more than "before": phrases naming the procedure weigh more.
         self._phrase_weight = {phrase: self._weight(phrase) for phrase in owners}
         self._max_phrase = max((len(p) for p in owners), default=1)
@@ -229,7 +243,7 @@ class Matcher:
             if entry.restriction is None:
                 continue
             self._rule_phrases[entry.id] = tuple(
-                (tuple(self._canonical(list(self.reader.stems(k)))), number)
+                (tuple(self.stems(k)), number)
                 for number, rule in enumerate(entry.restriction.rules)
                 for k in rule.keywords
             )
@@ -324,6 +338,8 @@ class Matcher:
 
     def _correct(self, word: str) -> str:
         if word in self.vocabulary or word in self._stopwords or not word.isalpha():
+            return word
+        if self.reader.stem(word) in self._vocabulary_stems:
             return word
         cached = self._corrections.get(word)
         if cached is not None:
@@ -420,6 +436,36 @@ class Matcher:
                 index += 1
         return keyword, first, found
 
+    def _undenied(self, stems: list[str]) -> list[str]:
+        """The question without the signs and symptoms it denies: "no fever, no pus, just a little swelling"
+        asks about swelling. A keyword that holds the negation itself ("no peeling") stays."""
+        if self._negations.isdisjoint(stems):
+            return stems
+        kept = set()
+        for start, end in self._negated_keywords.spans(stems):
+            kept.update(range(start, end))
+        return [
+            s
+            for i, s in enumerate(stems)
+            if i in kept or s not in self._deniable_words or not self._negated(stems, i)
+        ]
+
+    def _negated(self, stems: Sequence[str], position: int) -> bool:
+        """True when a negation stands just before `position` ("no fever", "not seeing any pus"), or before
+        the list the word belongs to ("no swelling or fever")."""
+        before = position - 1
+        while before >= 0 and stems[before] in self._list_fillers:
+            before -= 1
+        # "no swelling or fever": the item before the list's joiner may itself be denied.
+        if (
+            0 <= before < position - 1
+            and stems[before] not in self._negations
+            and any(s in self.language.coordinators for s in stems[before + 1 : position])
+        ):
+            return self._negated(stems, before)
+        window = stems[max(0, position - _NEGATION_LOOKBACK) : position]
+        return any(s in self._negations for s in window)
+
     def _phrase_at(self, stems: Sequence[str], index: int, size: int) -> tuple[Phrase, int]:
         """The `size` words from `index` as a known keyword phrase, and how many words it spans: the name of
         the procedure inside a phrase that does not name it is skipped ("how many <treatments> do I need"
@@ -440,6 +486,7 @@ class Matcher:
         return list(self._score(self.stems(text)))
 
     def _score(self, stems: list[str]) -> tuple[Scored, ...]:
+        stems = self._undenied(stems)
         keyword, first, phrases = self._keywords(stems)
         query = set(self._content(stems))
         idf = self._idf
