@@ -441,7 +441,7 @@ class Matcher:
         asks about swelling. A keyword that holds the negation itself ("no peeling") stays."""
         if self._negations.isdisjoint(stems):
             return stems
-        kept = set()
+        kept: set[int] = set()
         for start, end in self._negated_keywords.spans(stems):
             kept.update(range(start, end))
         return [
