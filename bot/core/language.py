@@ -52,6 +52,12 @@ class Language:
     never_reports: tuple[str, ...] = ()
     mild: tuple[str, ...] = ()
     improving: tuple[str, ...] = ()
+    asks_in_general: tuple[str, ...] = ()
+    """Cues of a question about signs in general ("are blisters normal after a peel?", "how common is it"):
+    they count only in a clause without a word of `personal`."""
+    personal: frozenset[str] = frozenset()
+    expected: tuple[str, ...] = ()
+    """Cues that the patient was told to expect what they describe ("the clinic told me to expect this")."""
     crisis: tuple[str, ...] = ()
     crisis_together: tuple[tuple[tuple[str, ...], ...], ...] = ()
     """Crises told in parts: every group of a cue has one of its phrases in one sentence ("took a whole
@@ -193,6 +199,21 @@ class CueSet:
                 key = max((w for part in cue for w in part), key=len)
                 by_word.setdefault(key, []).append(cue)
         self._by_word = {w: tuple(c) for w, c in by_word.items()}
+
+    def covered(self, words: Sequence[str]) -> set[int]:
+        """The positions of `words` inside the parts of every cue found ("now" in "now and then")."""
+        present = set(words)
+        positions: set[int] = set()
+        for word in present.intersection(self._by_word):
+            for cue in self._by_word[word]:
+                if not all(present.issuperset(part) for part in cue):
+                    continue
+                spans = [PhraseSet([part]).spans(words) for part in cue]
+                if all(spans):
+                    for found in spans:
+                        for start, end in found:
+                            positions.update(range(start, end))
+        return positions
 
     def any_in(self, words: Sequence[str]) -> bool:
         """True when every part of some cue occurs in `words`."""

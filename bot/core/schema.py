@@ -265,6 +265,9 @@ class ScreeningModel(_Strict):
     never_reports: list[CueText] = []
     mild: list[CueText] = []
     improving: list[CueText] = []
+    asks_in_general: list[CueText] = []
+    personal: list[Word] = []
+    expected: list[CueText] = []
 
 
 class CrisisModel(_Strict):
