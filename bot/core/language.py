@@ -34,6 +34,9 @@ class Language:
     anywhere: frozenset[str] = frozenset()
     pairs: tuple[str, ...] = ()
     statement_starts: frozenset[str] = frozenset()
+    list_starts: frozenset[str] = frozenset()
+    """Words that start a short item added to a question ("can I go to the gym and THE sauna?"), although
+    they are statement starts."""
     refers_back: frozenset[str] = frozenset()
     procedure_pronouns: frozenset[str] = frozenset()
     joiners: tuple[str, ...] = ()

@@ -266,6 +266,7 @@ def language_from_model(model: LanguageFileModel) -> Language:
         anywhere=frozenset(q.anywhere),
         pairs=tuple(q.pairs),
         statement_starts=frozenset(q.statement_starts),
+        list_starts=frozenset(q.list_starts),
         refers_back=frozenset(q.refers_back),
         procedure_pronouns=frozenset(q.procedure_pronouns),
         joiners=tuple(q.joiners),

@@ -62,6 +62,8 @@ _STORY_SHARE = 0.3
 """How much of a story told with a question ("my cheeks went dark ... is this permanent?") the answer to the
 question must explain."""
 _NEGATION_LOOKBACK = 3
+_LIST_ITEM_WORDS = 3
+"""A part this short that starts like a list item ("the sauna") continues the question before it."""
 _DENIABLE = (Kind.RED_FLAG, Kind.SYMPTOM)
 """Kinds of entry whose keywords, denied ("no pus"), are not evidence for them."""
 
@@ -738,7 +740,9 @@ class Matcher:
                 or not self._anywhere.isdisjoint(words)
                 or not self._pairs.isdisjoint(pairs)
             )
-            continues = previous_question and words[0] not in self._statement_starts
+            # "... and the sauna": a short item added to the question, not a new statement.
+            added = words[0] in self.language.list_starts and len(words) <= _LIST_ITEM_WORDS
+            continues = previous_question and (words[0] not in self._statement_starts or added)
             if asks or continues:
                 result.append((part, " ".join(context)))
                 context = []

@@ -238,6 +238,7 @@ class QuestionsModel(_Strict):
     anywhere: list[Word] = []
     pairs: list[CueText] = []
     statement_starts: list[Word] = []
+    list_starts: list[Word] = []
     refers_back: list[Word] = []
     procedure_pronouns: list[Word] = []
     joiners: list[Word] = []
