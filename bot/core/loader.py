@@ -482,6 +482,7 @@ def _entry(index: int, loaded: LoadedYaml, model: EntryModel, variant: str | Non
                 resume_day=_pick(r.resume_day, variant),
                 texts=_texts(r),
                 discouraged=r.discouraged,
+                announce=r.announce,
             ),
             rules=tuple(
                 RestrictionRule(
@@ -491,6 +492,7 @@ def _entry(index: int, loaded: LoadedYaml, model: EntryModel, variant: str | Non
                     texts=_texts(rule),
                     id=rule.id,
                     discouraged=rule.discouraged,
+                    announce=rule.announce,
                 )
                 for rule in r.rules
             ),

@@ -39,6 +39,7 @@ class VerdictTextsModel(_Strict):
 class RuleModel(VerdictTextsModel):
     id: Id | None = None
     discouraged: bool = False
+    announce: bool = True
     keywords: list[Phrase] = Field(min_length=1)
     subject: Text
     resume_day: DayByVariant
@@ -46,6 +47,7 @@ class RuleModel(VerdictTextsModel):
 
 class RestrictionModel(VerdictTextsModel):
     discouraged: bool = False
+    announce: bool = True
     subject: Text
     resume_day: DayByVariant
     rules: list[RuleModel] = []
