@@ -35,6 +35,10 @@ class Language:
     pairs: tuple[str, ...] = ()
     statement_starts: frozenset[str] = frozenset()
     list_starts: frozenset[str] = frozenset()
+    someone_else: frozenset[str] = frozenset()
+    """People a question may be about instead of the patient ("my daughter got sunburnt")."""
+    first_person: frozenset[str] = frozenset()
+    """Words that keep the patient in the question ("my boyfriend wants to kiss ME")."""
     """Words that start a short item added to a question ("can I go to the gym and THE sauna?"), although
     they are statement starts."""
     refers_back: frozenset[str] = frozenset()

@@ -267,6 +267,8 @@ def language_from_model(model: LanguageFileModel) -> Language:
         pairs=tuple(q.pairs),
         statement_starts=frozenset(q.statement_starts),
         list_starts=frozenset(q.list_starts),
+        someone_else=frozenset(q.someone_else),
+        first_person=frozenset(q.first_person),
         refers_back=frozenset(q.refers_back),
         procedure_pronouns=frozenset(q.procedure_pronouns),
         joiners=tuple(q.joiners),

@@ -572,6 +572,13 @@ class Matcher:
     def match(self, text: str) -> Match:
         """Decide which entries answer `text`: one, several (a message with several questions), or none."""
         stems = self.stems(text)
+        if self._about_someone_else(text):
+            # "my daughter got sunburnt, what should she put on it": not the patient's aftercare.
+            found = self._decide(text, stems)
+            if found.entry_id in self.procedure.hand_overs:
+                return found  # a gift card for my mum is still a question for the clinic
+            suggestions = found.suggestions or found.topics
+            return Match(None, min(found.confidence, self.threshold / 2), (), suggestions[:SUGGESTIONS])
         before = self._asks_before(stems)
         found = self._decide(text, stems)
         if not before and self._course.find(stems) >= 0:
@@ -671,6 +678,19 @@ class Matcher:
         return Match(None, whole.confidence, (), suggestions)
 
     # ------------------------------------------------------------------------------------------- grammar
+
+    def _about_someone_else(self, text: str) -> bool:
+        """True when the question is about another person ("my daughter", "my friend") and the patient is not
+        in it otherwise (no "I", "me", "my skin")."""
+        words = self.reader.tokens(text)
+        others = self.language.someone_else
+        people = [i for i, w in enumerate(words) if w in others and i > 0 and words[i - 1] in ("my", "our")]
+        if not people:
+            return False
+        owned = {i - 1 for i in people}
+        return not any(
+            w in self.language.first_person for i, w in enumerate(words) if i not in owned
+        ) and PROCEDURE_TOKEN not in self.stems(text)
 
     def _refers_back(self, segment: str) -> bool:
         return not self._refer_back.isdisjoint(self.reader.tokens(segment))

@@ -241,6 +241,8 @@ class QuestionsModel(_Strict):
     pairs: list[CueText] = []
     statement_starts: list[Word] = []
     list_starts: list[Word] = []
+    someone_else: list[Word] = []
+    first_person: list[Word] = []
     refers_back: list[Word] = []
     procedure_pronouns: list[Word] = []
     joiners: list[Word] = []
