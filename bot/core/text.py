@@ -100,6 +100,8 @@ def stem(word: str, rules: Stemming) -> str:
     for letter in ("e", "y"):
         if letter in rules.drop_final and len(word) >= max(rules.shortest, 3) and word.endswith(letter):
             word = word[:-1]  # shave / shaving -> shav, itchy -> itch
+            if len(word) > 3 and word[-1] == word[-2] and word[-1] not in rules.keep_double:
+                word = word[:-1]  # sunny -> sunn -> sun
     return original if word in rules.negations else word
 
 
