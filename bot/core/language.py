@@ -38,6 +38,8 @@ class Language:
     someone_else: frozenset[str] = frozenset()
     """People a question may be about instead of the patient ("my daughter got sunburnt")."""
     first_person: frozenset[str] = frozenset()
+    treatment_words: frozenset[str] = frozenset()
+    """Words that name the treatment whoever has it ("can she have it DONE"): such a question is answered."""
     """Words that keep the patient in the question ("my boyfriend wants to kiss ME")."""
     """Words that start a short item added to a question ("can I go to the gym and THE sauna?"), although
     they are statement starts."""
@@ -50,6 +52,9 @@ class Language:
     preparation_topic: str | None = None
     before: tuple[str, ...] = ()
     not_before: tuple[str, ...] = ()
+    own_appointment: tuple[str, ...] = ()
+    """Cues of the patient's own coming appointment ("before my appointment", "tomorrow"): the preparation
+    answer leads."""
     course: tuple[str, ...] = ()
     clause_breaks: tuple[str, ...] = ()
     coordinators: frozenset[str] = frozenset()

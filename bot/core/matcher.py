@@ -157,6 +157,9 @@ class Matcher:
         self._before_phrases = self._canonical_phrases(reader.phrases(language.before))
         self._before = PhraseSet(self._before_phrases)
         self._not_before = PhraseSet(self._canonical_phrases(reader.phrases(language.not_before)))
+        # A question naming the treatment ("can she have it done") is about it, whoever asks.
+        self._treatment_words = frozenset({PROCEDURE_TOKEN}) | reader.word_stems(language.treatment_words)
+        self._own_appointment = PhraseSet(self._canonical_phrases(reader.phrases(language.own_appointment)))
         self._course = PhraseSet(self._canonical_phrases(reader.phrases(language.course)))
         # The entries whose own answer speaks about the time before the treatment ("shave the day before
         # your appointment"): for a question about the time before, they lead.
@@ -596,7 +599,14 @@ class Matcher:
         if preparation is None or preparation not in self._index_of:
             return Match(found.entry_id, found.confidence, found.topics, found.suggestions, before=True)
         subject = self.subject(text, exclude=preparation)
-        topics = (subject, preparation) if subject in self.speaks_before else (preparation,)
+        if subject not in self.speaks_before:
+            topics: tuple[str, ...] = (preparation,)
+        elif self._own_appointment.find(self.stems(text)) >= 0:
+            # Getting ready for one's own appointment ("before my microneedling tomorrow"): the preparation
+            # checklist first, then what the named entry says about the time before.
+            topics = (preparation, subject)
+        else:
+            topics = (subject, preparation)  # "do you have to shave before microneedling?"
         confidence = max(found.confidence, self.threshold)
         return Match(topics[0], confidence, topics, (), before=True)
 
@@ -690,7 +700,7 @@ class Matcher:
         owned = {i - 1 for i in people}
         return not any(
             w in self.language.first_person for i, w in enumerate(words) if i not in owned
-        ) and PROCEDURE_TOKEN not in self.stems(text)
+        ) and self._treatment_words.isdisjoint(self.stems(text))
 
     def _refers_back(self, segment: str) -> bool:
         return not self._refer_back.isdisjoint(self.reader.tokens(segment))

@@ -243,6 +243,7 @@ class QuestionsModel(_Strict):
     list_starts: list[Word] = []
     someone_else: list[Word] = []
     first_person: list[Word] = []
+    treatment_words: list[Word] = []
     refers_back: list[Word] = []
     procedure_pronouns: list[Word] = []
     joiners: list[Word] = []
@@ -255,6 +256,7 @@ class TimingModel(_Strict):
     preparation_topic: Id | None = None
     before: list[CueText] = []
     not_before: list[CueText] = []
+    own_appointment: list[CueText] = []
 
 
 class CourseCuesModel(_Strict):
