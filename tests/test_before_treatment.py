@@ -43,7 +43,7 @@ def test_even_on_a_known_day_a_question_about_before_has_no_verdict(engine: Engi
 
 
 def test_an_entry_that_speaks_about_the_time_before_leads(engine: Engine) -> None:
-    answer = engine.answer("do you have to shave before microneedling", P)
+    answer = engine.answer("is it necessary to shave before microneedling", P)
     assert answer.topics == ("shaving_hair_removal", PREPARATION)
     assert "before your appointment" in answer.sections[0]  # the shaving answer says when to shave before
     assert answer.allowed_now is None
