@@ -602,7 +602,7 @@ class Matcher:
         if subject not in self.speaks_before:
             topics: tuple[str, ...] = (preparation,)
         elif self._own_appointment.find(self.stems(text)) >= 0:
-            # Getting ready for one's own appointment ("before my microneedling tomorrow"): the preparation
+            # Getting ready for one's own appointment ("before my treatment tomorrow"): the preparation
             # checklist first, then what the named entry says about the time before.
             topics = (preparation, subject)
         else:
@@ -633,7 +633,14 @@ class Matcher:
         if self._confident(analysis):
             return [(analysis.ranked[0].entry_id, analysis.confidence)]
         torn = _torn_between(analysis.ranked, self.threshold)
-        return [(t, torn.confidence) for t in torn.topics] if torn is not None else []
+        if torn is None:
+            return []
+        topics = list(torn.topics)
+        if self._confident(alone) and alone.ranked[0].entry_id in topics:
+            # Torn by the story told with it, the answer to what was asked still leads: "day 4 and flaky,
+            # can I use my scrub yet?" is first about the scrub.
+            topics.sort(key=lambda t: t != alone.ranked[0].entry_id)
+        return [(t, torn.confidence) for t in topics]
 
     def _course_match(self, found: Match, stems: list[str]) -> Match | None:
         """A general question about the days after ("what will I look like afterwards?"): the entry that
