@@ -38,6 +38,8 @@ def _tier(engine: Engine, message: str, procedure: str, day: int | None) -> Tier
         ("my lip went white for a moment when she injected, then pink again", FILLER, 0),
         # "will I still be ..." asks about the future.
         ("will i still be red at my friend's party next week?", MN, None),
+        # Whether something makes a symptom worse is a question, not a report.
+        ("could a hot shower make the swelling worse", MN, 3),
         # "faint pink" is a colour, not fainting.
         ("a faint pink patch on my cheek, nothing else", MN, 3),
     ],
