@@ -606,7 +606,7 @@ class Matcher:
             # checklist first, then what the named entry says about the time before.
             topics = (preparation, subject)
         else:
-            topics = (subject, preparation)  # "do you have to shave before microneedling?"
+            topics = (subject, preparation)  # "do you have to shave before the treatment?"
         confidence = max(found.confidence, self.threshold)
         return Match(topics[0], confidence, topics, (), before=True)
 
