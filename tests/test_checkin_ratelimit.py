@@ -75,3 +75,16 @@ async def test_a_group_gets_at_most_twenty_messages_a_minute() -> None:
     # A private chat is not limited that way: 25 messages to one person take about half a minute.
     private = [await limiter.acquire(42) for _ in range(25)]
     assert private[-1] - private[0] < 35.0
+
+
+async def test_a_group_keeps_slots_of_its_minute_for_the_most_urgent() -> None:
+    vt = VirtualTime()
+    limiter = RateLimiter(clock=vt.clock, sleep=vt.sleep)
+    staff_chat = -100500
+    routine = [await limiter.acquire(staff_chat, priority=1) for _ in range(17)]
+    emergency = await limiter.acquire(staff_chat, priority=0)
+    assert emergency - routine[-1] < 2.0  # not a minute later
+    more_routine = await limiter.acquire(staff_chat, priority=1)
+    assert more_routine >= routine[0] + 60.0  # routine alerts never use the reserve
+    urgent = [await limiter.acquire(staff_chat, priority=0) for _ in range(3)]
+    assert max_in_window([*routine, emergency, more_routine, *urgent], 60.0) <= 20

@@ -220,6 +220,43 @@ async def test_strangers_get_the_patient_reply_and_change_nothing(bot: Bot) -> N
     assert len(answers) == 2 and all("no longer active" in (c.params.get("text") or "") for c in answers)
 
 
+async def test_people_not_enrolled_cannot_flood_the_staff_chat(bot: Bot) -> None:
+    strangers = range(460, 470)
+    for chat in strangers:  # ten people who never enrolled, each with a warning sign
+        [reply] = await bot.say(chat, "my throat is closing up")
+        assert "999" in reply.text  # everyone gets the safety reply
+    await bot.say(460, "my throat is closing up and i can't breathe")  # the same person again
+    await bot.settled()
+    staff = staff_messages(bot)
+    alerts = [m for m in staff if "Warning sign" in m.text]
+    assert len(alerts) == 3  # three alerts an hour from people not enrolled, then a count
+    assert bot.rows("SELECT COUNT(*) FROM alerts") == [(3,)]
+    [flood] = [m for m in staff if m not in alerts]
+    assert "not enrolled" in flood.text and "/alerts" in flood.text
+    bot.server.push_text(STAFF_CHAT, "/alerts", user_id=STAFF)
+    await staff_count(bot, len(staff) + 1)
+    await bot.settled()
+    listing = "\n".join(m.text for m in staff_messages(bot)[len(staff) :])
+    assert "7 more warning-sign messages from people not enrolled since 12:00" in listing
+    # An hour later the limit starts again.
+    bot.clock.advance(minutes=60)
+    await bot.say(470, "my throat is closing up")
+    await bot.settled()
+    assert bot.rows("SELECT COUNT(*) FROM alerts") == [(4,)]
+
+
+async def test_someone_not_enrolled_cannot_open_a_handoff(bot: Bot) -> None:
+    [reply] = await bot.say(471, "/human")
+    assert "once you are set up" in reply.text and CLINIC.phone in reply.text
+    await bot.settled()
+    assert staff_messages(bot) == []
+    assert bot.rows("SELECT COUNT(*) FROM handoffs") == [(0,)]
+    await enroll(bot, 472, "Ivy")
+    [opened] = await bot.say(472, "/human")
+    assert "once you are set up" not in opened.text
+    assert len(await staff_count(bot, 1)) == 1
+
+
 async def test_staff_commands(bot: Bot) -> None:
     await enroll(bot, 407, "Flo", days_ago=2)
     for question in ("can i dye my hair", "Can I dye my hair?", "when can i dye my hair", "can i fly"):

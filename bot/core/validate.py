@@ -58,6 +58,8 @@ KNOWN_PLACEHOLDERS = frozenset(
         "acknowledged",
         "problems",
         "hours",
+        "since",
+        "limit",
         # an entry's own days (see ENTRY_DAY_PREFIXES for a named rule's)
         "resume_day",
         "resume_when",

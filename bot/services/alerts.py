@@ -14,15 +14,20 @@ from bot.core.checkins import SkipReason
 from bot.core.model import Tier
 from bot.core.recovery import recovery_day
 from bot.services.base import Deps
+from bot.services.outcome import Message
 from bot.services.wording import AlertView, Wording
-from bot.storage import alerts, checkin_log, outbox, patients, transaction
+from bot.storage import alerts, checkin_log, outbox, patients, setups, staff_events, transaction
 from bot.storage.alerts import Source
-from bot.storage.outbox import Kind, NewRow, OutboxRow
+from bot.storage.outbox import Kind, NewRow, OutboxRow, Priority
+from bot.storage.staff_events import NoticeKind
 
 MAX_WORDS = 1000
 RECENT_ANSWERS = 3
 STRANGER_WINDOW = timedelta(hours=1)
 """Someone not enrolled raises at most one alert in this time (the safety reply always goes out)."""
+STRANGER_ALERTS_PER_HOUR = 3
+"""People not enrolled together raise at most this many alerts in a clock hour; the rest are counted, and
+staff get one line about the flood (so nobody can bury the staff chat in alerts)."""
 
 
 class AckStatus(StrEnum):
@@ -42,6 +47,10 @@ class Ack:
     by: int | None = None
 
 
+def _hour_of(moment: datetime) -> datetime:
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
 def alert_key(alert_id: int, repeat: bool = False) -> str:
     """The outbox key of an alert's message (or of its repeat)."""
     return outbox.key("alert", alert_id, "repeat") if repeat else outbox.key("alert", alert_id)
@@ -57,8 +66,8 @@ class Alerts:
     def for_message(
         self, db: Database, chat_id: int, tier: Tier | None, alert_tier: Tier | None, words: str
     ) -> int | None:
-        """An alert for a message with a warning sign; none while one as urgent is open for the chat, and at
-        most one an hour from someone not enrolled."""
+        """An alert for a message with a warning sign; none while one as urgent is open for the chat. People
+        not enrolled (nor setting up) raise one an hour each and STRANGER_ALERTS_PER_HOUR together."""
         if tier is None:
             return None
         priority_tier = alert_tier or tier
@@ -66,9 +75,12 @@ class Alerts:
             return None
         patient = patients.get_patient(db, chat_id)
         now = self.deps.now()
-        if patient is None:
+        if patient is None and setups.get(db, chat_id) is None:
             latest = alerts.latest_for_chat(db, chat_id)
             if latest is not None and now - latest.created_at < STRANGER_WINDOW:
+                return None  # staff have this person's alert of the hour
+            if alerts.count_since(db, _hour_of(now), strangers=True) >= STRANGER_ALERTS_PER_HOUR:
+                self._count_flood(db)
                 return None
         key = outbox.key("message", chat_id, now.isoformat())
         return self._create(
@@ -80,6 +92,19 @@ class Alerts:
             Source.MESSAGE,
             words[:MAX_WORDS],
         )
+
+    def _count_flood(self, db: Database) -> None:
+        """One more warning sign without an alert; the first of the hour tells the staff chat, once."""
+        now = self.deps.now()
+        key = outbox.key("flood", _hour_of(now).isoformat())
+        with transaction(db):
+            count = staff_events.count_up(db, NoticeKind.FLOOD, key, now)
+            staff_chat = self.deps.config.staff_chat_id
+            if count == 1 and staff_chat is not None:
+                text = self.wording.staff("flood_started", limit=STRANGER_ALERTS_PER_HOUR)
+                row = NewRow(Kind.MESSAGE, key, staff_chat, now, Priority.URGENT,
+                             payload=Message(staff_chat, text).to_json())  # fmt: skip
+                outbox.insert_rows(db, [row], now)
 
     def for_checkin(self, db: Database, row: OutboxRow, tier: Tier) -> int | None:
         """An alert for a check-in answer ("Something's wrong", a "yes" to a warning question). A check-in's

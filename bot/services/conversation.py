@@ -77,7 +77,7 @@ class Conversation:
             key = {MessageKind.COMMAND: "help", MessageKind.PHOTO: "photo"}.get(received.kind, "non_text")
             return Outcome((Message(chat_id, self.wording.text(key)),))
         text = incoming.text
-        patient = lookup.find(self.deps, db, chat_id)
+        patient = lookup.for_question(self.deps, db, chat_id, text)
         procedure = None
         if patient is None:
             procedure = self.enrollment.setup_in_progress(db, chat_id, text)
@@ -101,7 +101,7 @@ class Conversation:
         relayed = self.handoffs.relay(db, incoming)
         if incoming.text is None:
             return Outcome(tuple(relayed))
-        patient = lookup.find(self.deps, db, incoming.chat_id)
+        patient = lookup.for_question(self.deps, db, incoming.chat_id, incoming.text)
         reply = self._answer(patient, incoming.text, None)
         safety = self.wording.safety_only(incoming.chat_id, reply.answer, reply.clinic_open)
         alert = self.alerts.for_message(
@@ -164,7 +164,7 @@ class Conversation:
 
     def pick(self, db: Database, chat_id: int, message_id: int | None, entry_id: str) -> list[Message]:
         """The answer of a suggestion (the buttons under the question go); a stale note when it is gone."""
-        patient = lookup.find(self.deps, db, chat_id)
+        patient = lookup.for_question(self.deps, db, chat_id)
         engine = self.deps.engine
         try:
             if patient is None:
@@ -210,7 +210,7 @@ class Conversation:
             return self.wording.text("edited")
         if name not in ("today", "plan"):
             return self.wording.text("help")
-        patient = lookup.find(self.deps, db, chat_id)
+        patient = lookup.for_question(self.deps, db, chat_id)
         if patient is None:
             return self.wording.text("not_enrolled")
         procedure = self.deps.engine.procedure(patient.procedure_id, patient.variant, patient.holds)

@@ -103,15 +103,26 @@ class DispatchPolicy:
     max_attempts: int = 60
 
 
+Lane = tuple[int, int]
+"""A chat, and for a group the priority: (chat id, priority or 0)."""
+
+
+def lane_of(row: OutboxRow) -> Lane:
+    """Where a row queues. A person's messages share one lane, so they arrive in order; a group's (the staff
+    chat's alerts, each on its own) get one lane per priority, so an emergency never waits behind a routine
+    alert that is waiting for the group's minute to pass."""
+    return (row.chat_id, int(row.priority) if row.chat_id < 0 else 0)
+
+
 class Lanes:
-    """Claimed rows by chat. One row per chat is in flight at a time (a chat's messages keep their order and
-    Telegram's one-a-second per chat), and a free worker takes the most urgent row of any chat that is not
+    """Claimed rows by lane. One row per lane is in flight at a time (a chat's messages keep their order and
+    Telegram's one-a-second per chat), and a free worker takes the most urgent row of any lane that is not
     busy, so a slow chat (the staff group at its limit) never holds the others up."""
 
     def __init__(self) -> None:
-        self._chats: dict[int, list[tuple[int, int, OutboxRow]]] = {}
-        self._ready: list[tuple[int, int, int]] = []
-        self._busy: set[int] = set()
+        self._lanes: dict[Lane, list[tuple[int, int, OutboxRow]]] = {}
+        self._ready: list[tuple[int, int, Lane]] = []
+        self._busy: set[Lane] = set()
         self._order = itertools.count()
         self._changed = asyncio.Event()
         self._closed = False
@@ -124,23 +135,24 @@ class Lanes:
 
     def put(self, row: OutboxRow) -> None:
         """Queue a claimed row."""
+        lane = lane_of(row)
         entry = (int(row.priority), next(self._order), row)
-        heapq.heappush(self._chats.setdefault(row.chat_id, []), entry)
-        if row.chat_id not in self._busy:
-            heapq.heappush(self._ready, (entry[0], entry[1], row.chat_id))
+        heapq.heappush(self._lanes.setdefault(lane, []), entry)
+        if lane not in self._busy:
+            heapq.heappush(self._ready, (entry[0], entry[1], lane))
         self.waiting += 1
         self._changed.set()
 
     async def take(self) -> OutboxRow | None:
-        """The most urgent row of a chat with nothing in flight; None once closed and empty."""
+        """The most urgent row of a lane with nothing in flight; None once closed and empty."""
         while True:
             while self._ready:
-                _, order, chat = heapq.heappop(self._ready)
-                heap = self._chats.get(chat)
-                if chat in self._busy or not heap or heap[0][1] != order:
-                    continue  # an entry a newer, more urgent row of that chat replaced
+                _, order, lane = heapq.heappop(self._ready)
+                heap = self._lanes.get(lane)
+                if lane in self._busy or not heap or heap[0][1] != order:
+                    continue  # an entry a newer, more urgent row of that lane replaced
                 row = heapq.heappop(heap)[2]
-                self._busy.add(chat)
+                self._busy.add(lane)
                 self.waiting -= 1
                 return row
             if self._closed and self.waiting == 0:
@@ -148,14 +160,15 @@ class Lanes:
             self._changed.clear()
             await self._changed.wait()
 
-    def done(self, chat: int) -> None:
-        """The chat's row in flight is settled: its next row may go."""
-        self._busy.discard(chat)
-        heap = self._chats.get(chat)
+    def done(self, row: OutboxRow) -> None:
+        """The lane's row in flight is settled: its next row may go."""
+        lane = lane_of(row)
+        self._busy.discard(lane)
+        heap = self._lanes.get(lane)
         if heap:
-            heapq.heappush(self._ready, (heap[0][0], heap[0][1], chat))
+            heapq.heappush(self._ready, (heap[0][0], heap[0][1], lane))
         else:
-            self._chats.pop(chat, None)
+            self._lanes.pop(lane, None)
         self._changed.set()
 
     def close(self) -> None:
@@ -305,7 +318,7 @@ class Dispatcher:
             except Exception as exc:  # keep the worker alive; the row is re-queued at start-up
                 log.error("dispatch failed for outbox row %d: %s", row.id, type(exc).__name__)
             finally:
-                lanes.done(row.chat_id)
+                lanes.done(row)
 
     async def _deliver(self, row: OutboxRow, report: DispatchReport) -> None:
         store = self.deps.store

@@ -14,7 +14,7 @@ from bot.services.outcome import MAX_CAPTION, MAX_TEXT, Action, Message, Outcome
 from bot.services.queue import handle_update
 from bot.services.views import PatientView
 from bot.services.wording import Wording
-from bot.storage import handoffs, outbox, patients
+from bot.storage import handoffs, outbox, patients, setups
 from bot.storage.handoffs import OpenedBy
 
 
@@ -114,6 +114,9 @@ class HandoffDoor:
         """Open a handoff for the patient (also the "Talk to a person" button)."""
         if self.handoffs.staff_chat is None:
             return [Message(chat_id, self.wording.text("human_unavailable"))]
+        if patients.get_patient(db, chat_id) is None and setups.get(db, chat_id) is None:
+            # Someone not enrolled cannot fill the staff chat with conversations; urgent help is a call away.
+            return [Message(chat_id, self.wording.text("human_not_enrolled"))]
         opened = self.handoffs.open(db, chat_id, OpenedBy.PATIENT, first_name)
         reply = Message(chat_id, self.wording.text("human_opened" if opened else "human_already"))
         return [reply, *(opened or [])]

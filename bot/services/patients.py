@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlite_utils import Database
 
+from bot.core.courses import Course, named_in, strictest_holds
 from bot.core.recovery import recovery_day
 from bot.services.base import Deps
 from bot.services.views import PatientView
@@ -36,3 +39,21 @@ def find(deps: Deps, db: Database, chat_id: int) -> PatientView | None:
     if patient is None or treatment is None or treatment.procedure not in deps.engine.kb.procedures:
         return None
     return view(deps, patient, treatment)
+
+
+def for_question(deps: Deps, db: Database, chat_id: int, text: str = "") -> PatientView | None:
+    """The patient as a question needs them: the treatment the question names (else the most recent), with
+    every wait as long as the strictest of their treatments still healing."""
+    patient = patients.get_patient(db, chat_id)
+    if patient is None:
+        return None
+    kb = deps.engine.kb
+    found = [t for t in patients.treatments(db, patient.id) if t.procedure in kb.procedures]
+    if not found:
+        return None
+    courses = [Course(t.procedure, t.treated_on, t.variant, t.holds) for t in found]
+    named = named_in(kb, text, courses) if text else None
+    chosen = found[courses.index(named)] if named is not None else found[0]
+    course = courses[found.index(chosen)]
+    holds = strictest_holds(kb, course, courses, deps.today(patient.timezone))
+    return replace(view(deps, patient, chosen), holds=holds)

@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from sqlite_utils import Database
 
+from bot.core.checkins import zone
 from bot.services import buttons
 from bot.services.alerts import AckStatus, Alerts
 from bot.services.base import Deps
@@ -101,6 +102,10 @@ class Staff:
         return Message(chat, text, keyboard)
 
     def _notice_line(self, db: Database, notice: staff_events.Notice) -> str:
+        if notice.kind is NoticeKind.FLOOD:
+            started = datetime.fromisoformat(notice.created_at).astimezone(zone(self.deps.config.timezone))
+            since = started.strftime("%H:%M")
+            return "• " + self.wording.staff("notice_flood", count=notice.count, since=since)
         patient = patients.get_patient_by_id(db, notice.patient_id) if notice.patient_id is not None else None
         name = self.wording.name(patient.name if patient else None, patient.id if patient else None)
         key = "notice_unreachable" if notice.kind is NoticeKind.UNREACHABLE else "notice_uncertain"

@@ -219,7 +219,8 @@ class Wording:
             lines.append(self.text("today_on_hold"))
             for m in _first_per_subject(view.on_hold):
                 when = when_text(self.kb, m.day, view.patient.treated_on)
-                lines.append("• " + self.text("today_on_hold_item", subject=m.subject, when=when))
+                held = self.text("held_note") if m.held else ""
+                lines.append("• " + self.text("today_on_hold_item", subject=m.subject, when=when) + held)
         else:
             lines.append(self.text("today_all_clear"))
         return "\n".join(lines)
@@ -230,9 +231,13 @@ class Wording:
         for day, found in view.days:
             when = when_text(self.kb, day, view.patient.treated_on)
             marker = "▶ " if day == view.patient.day else "• "
-            lines.append(
-                marker + self.text("plan_line", when=when, subjects=self._list([m.subject for m in found]))
-            )
+            back = [m.subject for m in found if not m.discouraged]
+            over = [m.subject for m in found if m.discouraged]
+            held = self.text("held_note") if any(m.held for m in found) else ""
+            if back:
+                lines.append(marker + self.text("plan_line", when=when, subjects=self._list(back)) + held)
+            if over:
+                lines.append(marker + self.text("plan_wait_over", when=when, subjects=self._list(over)))
         lines.append("")
         lines.append(self.text("plan_here", day=view.patient.day))
         return "\n".join(lines)

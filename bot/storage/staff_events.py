@@ -1,11 +1,12 @@
-"""Notices for staff that are not alerts: a patient who blocked the bot, a message whose delivery is unknown.
-Each is listed once in /alerts (then marked shown)."""
+"""Notices for staff that are not alerts: a patient who blocked the bot, a message whose delivery is unknown,
+a flood of warning signs from people not enrolled. Each is listed once in /alerts (then marked shown)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
@@ -23,6 +24,8 @@ class NoticeKind(StrEnum):
     """The patient blocked the bot: check-ins stopped."""
     UNCERTAIN = "uncertain"
     """A message may not have arrived (a timeout after it was sent)."""
+    FLOOD = "flood"
+    """Warning signs from people not enrolled beyond the hourly alert limit (counted, one notice an hour)."""
 
 
 @migrations()
@@ -49,6 +52,12 @@ def m001_staff_events(db: Database) -> None:
     db.execute("DELETE FROM staff_events WHERE kind = 'escalation'")
 
 
+@migrations()
+def m002_count(db: Database) -> None:
+    """How many times a counted notice (a flood) happened."""
+    _add_column(db, "staff_events", "count", "INTEGER NOT NULL DEFAULT 1")
+
+
 def migrate(db: Database) -> None:
     """Apply this module's migrations."""
     migrations.apply(db)
@@ -63,6 +72,7 @@ class Notice:
     patient_id: int | None
     outbox_id: int | None
     created_at: str
+    count: int = 1
 
 
 def record(
@@ -83,14 +93,25 @@ def record(
     return cursor.rowcount == 1
 
 
+def count_up(db: Database, kind: NoticeKind, dedupe_key: str, now: datetime) -> int:
+    """Count one more of a counted notice (listed again in /alerts with the new count); the count so far."""
+    db.conn.execute(
+        "INSERT INTO staff_events (kind, dedupe_key, created_at, updated_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (dedupe_key) DO UPDATE SET count = count + 1, updated_at = excluded.updated_at,"
+        " shown_at = NULL",
+        (kind.value, dedupe_key, iso(now), iso(now)),
+    )
+    found = db.conn.execute("SELECT count FROM staff_events WHERE dedupe_key = ?", (dedupe_key,)).fetchone()
+    return int(found[0])
+
+
 def unshown(db: Database) -> list[Notice]:
     """Notices not listed for staff yet, oldest first."""
     rows = db.conn.execute(
-        "SELECT id, kind, patient_id, outbox_id, created_at FROM staff_events WHERE shown_at IS NULL"
-        " AND kind IN (?, ?) ORDER BY id",
+        f"SELECT {_COLUMNS} FROM staff_events WHERE shown_at IS NULL AND kind IN ({_KINDS}) ORDER BY id",
         tuple(k.value for k in NoticeKind),
     ).fetchall()
-    return [Notice(int(r[0]), NoticeKind(str(r[1])), r[2], r[3], str(r[4])) for r in rows]
+    return [_notice(r) for r in rows]
 
 
 def mark_shown(db: Database, ids: list[int], now: datetime) -> None:
@@ -101,10 +122,18 @@ def mark_shown(db: Database, ids: list[int], now: datetime) -> None:
 
 def events(db: Database, kind: NoticeKind | None = None) -> list[Notice]:
     """Every notice, oldest first (optionally of one kind)."""
-    sql = "SELECT id, kind, patient_id, outbox_id, created_at FROM staff_events"
+    sql = f"SELECT {_COLUMNS} FROM staff_events"
     args: tuple[object, ...] = ()
     if kind is not None:
         sql += " WHERE kind = ?"
         args = (kind.value,)
     rows = db.conn.execute(sql + " ORDER BY id", args).fetchall()
-    return [Notice(int(r[0]), NoticeKind(str(r[1])), r[2], r[3], str(r[4])) for r in rows]
+    return [_notice(r) for r in rows]
+
+
+_COLUMNS = "id, kind, patient_id, outbox_id, created_at, count"
+_KINDS = ", ".join("?" for _ in NoticeKind)
+
+
+def _notice(r: Any) -> Notice:
+    return Notice(int(r[0]), NoticeKind(str(r[1])), r[2], r[3], str(r[4]), int(r[5]))
