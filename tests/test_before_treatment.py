@@ -43,9 +43,16 @@ def test_even_on_a_known_day_a_question_about_before_has_no_verdict(engine: Engi
 
 
 def test_an_entry_that_speaks_about_the_time_before_leads(engine: Engine) -> None:
-    answer = engine.answer("should i shave before i come in for my treatment", P)
+    answer = engine.answer("is it necessary to shave before microneedling", P)
     assert answer.topics == ("shaving_hair_removal", PREPARATION)
     assert "before your appointment" in answer.sections[0]  # the shaving answer says when to shave before
+    assert answer.allowed_now is None
+
+
+def test_getting_ready_for_ones_own_appointment_puts_the_preparation_first(engine: Engine) -> None:
+    answer = engine.answer("should i shave before i come in for my treatment", P)
+    assert answer.topics == (PREPARATION, "shaving_hair_removal")
+    assert any("before your appointment" in s for s in answer.sections)  # the shaving answer still follows
     assert answer.allowed_now is None
 
 

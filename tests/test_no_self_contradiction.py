@@ -23,7 +23,8 @@ def test_a_book_a_check_reply_is_not_followed_by_this_is_normal(
     engine: Engine, message: str, day: int | None
 ) -> None:
     answer = engine.answer(message, P, day=day)
-    assert answer.urgency is Tier.ROUTINE, (message, answer.urgency)
+    # Redness or swelling past day 5 is same-day (the guidance's red-flag summary); late peeling a check.
+    assert answer.urgency in (Tier.ROUTINE, Tier.SAME_DAY), (message, answer.urgency)
     procedure = engine.procedure(P)
     for section in answer.sections:
         for entry in procedure.entries:

@@ -16,12 +16,13 @@ from bot.core.triage import Screener, Screening
 MAX_REPLY_CHARS = 4096
 """Telegram's limit for one message."""
 
-# Beside a warning sign, which other answers still follow the safety reply. Symptom texts ("mild itching is
-# normal") would play a same-day sign down; an emergency or a crisis gets nothing but the safety reply.
+# Beside a warning sign, which other answers still follow the safety reply. A symptom speaks there only in its
+# late wording ("it is now day 12: this should have settled"), never "this is normal"; an emergency or a
+# crisis gets nothing but the safety reply.
 _BESIDE_SIGNS: dict[Tier, tuple[Kind, ...]] = {
     Tier.CRISIS: (),
     Tier.EMERGENCY: (),
-    Tier.SAME_DAY: (Kind.RESTRICTION, Kind.ADVICE, Kind.INFO),
+    Tier.SAME_DAY: (Kind.RESTRICTION, Kind.ADVICE, Kind.INFO, Kind.SYMPTOM),
     Tier.ROUTINE: (Kind.RESTRICTION, Kind.ADVICE, Kind.INFO, Kind.SYMPTOM),
 }
 

@@ -231,7 +231,9 @@ def checkin_text(kb: KnowledgeBase, procedure: Procedure, day: int, values: Mapp
     step = next(s for s in steps if s.day == day)
     previous = max((s.day for s in steps if s.day < day), default=0)
     values = {**values, "procedure": procedure.name, "day": day}
-    every = milestones(procedure)
+    # Only what the patient waits for: nothing that is allowed from the treatment day itself, nothing a
+    # restriction says is not a wait (daily sunscreen).
+    every = [m for m in milestones(procedure) if m.day > 0 and m.announce]
     today = [m for m in every if m.day == day and not m.discouraged]
     since = [m for m in every if previous < m.day < day and not m.discouraged]
     # The end of a break from something never encouraged (smoking) is said as such, never "you can restart".

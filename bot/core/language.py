@@ -34,6 +34,15 @@ class Language:
     anywhere: frozenset[str] = frozenset()
     pairs: tuple[str, ...] = ()
     statement_starts: frozenset[str] = frozenset()
+    list_starts: frozenset[str] = frozenset()
+    someone_else: frozenset[str] = frozenset()
+    """People a question may be about instead of the patient ("my daughter got sunburnt")."""
+    first_person: frozenset[str] = frozenset()
+    treatment_words: frozenset[str] = frozenset()
+    """Words that name the treatment whoever has it ("can she have it DONE"): such a question is answered."""
+    """Words that keep the patient in the question ("my boyfriend wants to kiss ME")."""
+    """Words that start a short item added to a question ("can I go to the gym and THE sauna?"), although
+    they are statement starts."""
     refers_back: frozenset[str] = frozenset()
     procedure_pronouns: frozenset[str] = frozenset()
     joiners: tuple[str, ...] = ()
@@ -43,6 +52,9 @@ class Language:
     preparation_topic: str | None = None
     before: tuple[str, ...] = ()
     not_before: tuple[str, ...] = ()
+    own_appointment: tuple[str, ...] = ()
+    """Cues of the patient's own coming appointment ("before my appointment", "tomorrow"): the preparation
+    answer leads."""
     course: tuple[str, ...] = ()
     clause_breaks: tuple[str, ...] = ()
     coordinators: frozenset[str] = frozenset()
@@ -52,7 +64,16 @@ class Language:
     never_reports: tuple[str, ...] = ()
     mild: tuple[str, ...] = ()
     improving: tuple[str, ...] = ()
+    asks_in_general: tuple[str, ...] = ()
+    """Cues of a question about signs in general ("are blisters normal after a peel?", "how common is it"):
+    they count only in a clause without a word of `personal`."""
+    personal: frozenset[str] = frozenset()
+    expected: tuple[str, ...] = ()
+    """Cues that the patient was told to expect what they describe ("the clinic told me to expect this")."""
     crisis: tuple[str, ...] = ()
+    crisis_together: tuple[tuple[tuple[str, ...], ...], ...] = ()
+    """Crises told in parts: every group of a cue has one of its phrases in one sentence ("took a whole
+    packet" with "pills"), in any order."""
     crisis_exclusions: tuple[str, ...] = ()
 
     def normalize(self, text: str, limit: int | None = MAX_INPUT_CHARS) -> str:
@@ -190,6 +211,21 @@ class CueSet:
                 key = max((w for part in cue for w in part), key=len)
                 by_word.setdefault(key, []).append(cue)
         self._by_word = {w: tuple(c) for w, c in by_word.items()}
+
+    def covered(self, words: Sequence[str]) -> set[int]:
+        """The positions of `words` inside the parts of every cue found ("now" in "now and then")."""
+        present = set(words)
+        positions: set[int] = set()
+        for word in present.intersection(self._by_word):
+            for cue in self._by_word[word]:
+                if not all(present.issuperset(part) for part in cue):
+                    continue
+                spans = [PhraseSet([part]).spans(words) for part in cue]
+                if all(spans):
+                    for found in spans:
+                        for start, end in found:
+                            positions.update(range(start, end))
+        return positions
 
     def any_in(self, words: Sequence[str]) -> bool:
         """True when every part of some cue occurs in `words`."""

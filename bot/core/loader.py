@@ -251,6 +251,8 @@ def language_from_model(model: LanguageFileModel) -> Language:
         keep_double=frozenset(s.keep_double),
         drop_final=frozenset(s.drop_final),
         keep=frozenset(s.keep),
+        function_words=frozenset(model.words.stopwords) | frozenset(model.words.negations),
+        negations=frozenset(model.words.negations),
         shortest=s.shortest,
     )
     return Language(
@@ -264,6 +266,10 @@ def language_from_model(model: LanguageFileModel) -> Language:
         anywhere=frozenset(q.anywhere),
         pairs=tuple(q.pairs),
         statement_starts=frozenset(q.statement_starts),
+        list_starts=frozenset(q.list_starts),
+        someone_else=frozenset(q.someone_else),
+        first_person=frozenset(q.first_person),
+        treatment_words=frozenset(q.treatment_words),
         refers_back=frozenset(q.refers_back),
         procedure_pronouns=frozenset(q.procedure_pronouns),
         joiners=tuple(q.joiners),
@@ -273,6 +279,7 @@ def language_from_model(model: LanguageFileModel) -> Language:
         preparation_topic=model.timing.preparation_topic,
         before=tuple(model.timing.before),
         not_before=tuple(model.timing.not_before),
+        own_appointment=tuple(model.timing.own_appointment),
         course=tuple(model.course.cues),
         clause_breaks=tuple(sc.clause_breaks),
         coordinators=frozenset(sc.coordinators),
@@ -282,7 +289,11 @@ def language_from_model(model: LanguageFileModel) -> Language:
         never_reports=tuple(sc.never_reports),
         mild=tuple(sc.mild),
         improving=tuple(sc.improving),
+        asks_in_general=tuple(sc.asks_in_general),
+        personal=frozenset(sc.personal),
+        expected=tuple(sc.expected),
         crisis=tuple(model.crisis.phrases),
+        crisis_together=tuple(tuple(tuple(group) for group in cue) for cue in model.crisis.together),
         crisis_exclusions=tuple(model.crisis.exclusions),
     )
 
@@ -475,6 +486,7 @@ def _entry(index: int, loaded: LoadedYaml, model: EntryModel, variant: str | Non
                 resume_day=_pick(r.resume_day, variant),
                 texts=_texts(r),
                 discouraged=r.discouraged,
+                announce=r.announce,
             ),
             rules=tuple(
                 RestrictionRule(
@@ -484,6 +496,7 @@ def _entry(index: int, loaded: LoadedYaml, model: EntryModel, variant: str | Non
                     texts=_texts(rule),
                     id=rule.id,
                     discouraged=rule.discouraged,
+                    announce=rule.announce,
                 )
                 for rule in r.rules
             ),

@@ -61,6 +61,11 @@ _RANK_FLOOR = 0.5
 _STORY_SHARE = 0.3
 """How much of a story told with a question ("my cheeks went dark ... is this permanent?") the answer to the
 question must explain."""
+_NEGATION_LOOKBACK = 3
+_LIST_ITEM_WORDS = 3
+"""A part this short that starts like a list item ("the sauna") continues the question before it."""
+_DENIABLE = (Kind.RED_FLAG, Kind.SYMPTOM)
+"""Kinds of entry whose keywords, denied ("no pus"), are not evidence for them."""
 
 
 @dataclass(frozen=True)
@@ -124,6 +129,7 @@ class Matcher:
         self._index_of = {entry_id: i for i, entry_id in enumerate(self.entry_ids)}
         self._corrections: dict[str, str] = {}
         self._negations = language.negations
+        self._list_fillers = language.list_fillers | language.coordinators
         # Stopwords are compared as stems too: "does" is "doe" once stemmed.
         self._stopwords = language.stopwords | self.reader.word_stems(language.stopwords)
         self._frame = self.reader.word_stems(language.frame) | {PROCEDURE_TOKEN}
@@ -151,6 +157,9 @@ class Matcher:
         self._before_phrases = self._canonical_phrases(reader.phrases(language.before))
         self._before = PhraseSet(self._before_phrases)
         self._not_before = PhraseSet(self._canonical_phrases(reader.phrases(language.not_before)))
+        # A question naming the treatment ("can she have it done") is about it, whoever asks.
+        self._treatment_words = frozenset({PROCEDURE_TOKEN}) | reader.word_stems(language.treatment_words)
+        self._own_appointment = PhraseSet(self._canonical_phrases(reader.phrases(language.own_appointment)))
         self._course = PhraseSet(self._canonical_phrases(reader.phrases(language.course)))
         # The entries whose own answer speaks about the time before the treatment ("shave the day before
         # your appointment"): for a question about the time before, they lead.
@@ -191,6 +200,8 @@ class Matcher:
         for name in reader.names:
             words.update(reader.tokens(name, None))
         self.vocabulary = frozenset(words)
+        # A word whose stem the knowledge base knows is a real word, not a typo: "spots" is not "sports".
+        self._vocabulary_stems = frozenset(reader.stem(w) for w in words)
         by_key: dict[tuple[str, int], list[str]] = defaultdict(list)
         for word in words:
             if word.isalpha() and len(word) >= 5:
@@ -212,7 +223,7 @@ class Matcher:
         pronouns = self.language.procedure_pronouns
         for entry in procedure.entries:
             for keyword in (*entry.keywords, *self._rule_keywords(entry)):
-                stems = tuple(self._canonical(list(self.reader.stems(keyword))))
+                stems = tuple(self.stems(keyword))  # as a question reads: "cold sores" is one word there
                 if stems:
                     owners[stems].add(entry.id)
                 if len(stems) > 1 and not pronouns.isdisjoint(stems):
@@ -220,6 +231,14 @@ class Matcher:
                     named = tuple(PROCEDURE_TOKEN if s in pronouns else s for s in stems)
                     owners[named].add(entry.id)
         self._phrase_owners = {phrase: frozenset(ids) for phrase, ids in owners.items()}
+        # Words only signs and symptoms use as keywords ("pus", "fever"), and keywords holding a negation.
+        deniable: set[str] = set()
+        other: set[str] = set()
+        for phrase, ids in owners.items():
+            target = deniable if all(self.kinds[i] in _DENIABLE for i in ids) else other
+            target.update(phrase)
+        self._deniable_words = frozenset(deniable - other - self._stopwords - self._frame)
+        self._negated_keywords = PhraseSet(p for p in owners if not self._negations.isdisjoint(p))
         # "before the treatment" says more than "before": phrases naming the procedure weigh more.
         self._phrase_weight = {phrase: self._weight(phrase) for phrase in owners}
         self._max_phrase = max((len(p) for p in owners), default=1)
@@ -229,7 +248,7 @@ class Matcher:
             if entry.restriction is None:
                 continue
             self._rule_phrases[entry.id] = tuple(
-                (tuple(self._canonical(list(self.reader.stems(k)))), number)
+                (tuple(self.stems(k)), number)
                 for number, rule in enumerate(entry.restriction.rules)
                 for k in rule.keywords
             )
@@ -324,6 +343,8 @@ class Matcher:
 
     def _correct(self, word: str) -> str:
         if word in self.vocabulary or word in self._stopwords or not word.isalpha():
+            return word
+        if self.reader.stem(word) in self._vocabulary_stems:
             return word
         cached = self._corrections.get(word)
         if cached is not None:
@@ -420,6 +441,36 @@ class Matcher:
                 index += 1
         return keyword, first, found
 
+    def _undenied(self, stems: list[str]) -> list[str]:
+        """The question without the signs and symptoms it denies: "no fever, no pus, just a little swelling"
+        asks about swelling. A keyword that holds the negation itself ("no peeling") stays."""
+        if self._negations.isdisjoint(stems):
+            return stems
+        kept: set[int] = set()
+        for start, end in self._negated_keywords.spans(stems):
+            kept.update(range(start, end))
+        return [
+            s
+            for i, s in enumerate(stems)
+            if i in kept or s not in self._deniable_words or not self._negated(stems, i)
+        ]
+
+    def _negated(self, stems: Sequence[str], position: int) -> bool:
+        """True when a negation stands just before `position` ("no fever", "not seeing any pus"), or before
+        the list the word belongs to ("no swelling or fever")."""
+        before = position - 1
+        while before >= 0 and stems[before] in self._list_fillers:
+            before -= 1
+        # "no swelling or fever": the item before the list's joiner may itself be denied.
+        if (
+            0 <= before < position - 1
+            and stems[before] not in self._negations
+            and any(s in self.language.coordinators for s in stems[before + 1 : position])
+        ):
+            return self._negated(stems, before)
+        window = stems[max(0, position - _NEGATION_LOOKBACK) : position]
+        return any(s in self._negations for s in window)
+
     def _phrase_at(self, stems: Sequence[str], index: int, size: int) -> tuple[Phrase, int]:
         """The `size` words from `index` as a known keyword phrase, and how many words it spans: the name of
         the procedure inside a phrase that does not name it is skipped ("how many <treatments> do I need"
@@ -440,6 +491,7 @@ class Matcher:
         return list(self._score(self.stems(text)))
 
     def _score(self, stems: list[str]) -> tuple[Scored, ...]:
+        stems = self._undenied(stems)
         keyword, first, phrases = self._keywords(stems)
         query = set(self._content(stems))
         idf = self._idf
@@ -523,6 +575,13 @@ class Matcher:
     def match(self, text: str) -> Match:
         """Decide which entries answer `text`: one, several (a message with several questions), or none."""
         stems = self.stems(text)
+        if self._about_someone_else(text):
+            # "my daughter got sunburnt, what should she put on it": not the patient's aftercare.
+            found = self._decide(text, stems)
+            if found.entry_id in self.procedure.hand_overs:
+                return found  # a gift card for my mum is still a question for the clinic
+            suggestions = found.suggestions or found.topics
+            return Match(None, min(found.confidence, self.threshold / 2), (), suggestions[:SUGGESTIONS])
         before = self._asks_before(stems)
         found = self._decide(text, stems)
         if not before and self._course.find(stems) >= 0:
@@ -540,7 +599,14 @@ class Matcher:
         if preparation is None or preparation not in self._index_of:
             return Match(found.entry_id, found.confidence, found.topics, found.suggestions, before=True)
         subject = self.subject(text, exclude=preparation)
-        topics = (subject, preparation) if subject in self.speaks_before else (preparation,)
+        if subject not in self.speaks_before:
+            topics: tuple[str, ...] = (preparation,)
+        elif self._own_appointment.find(self.stems(text)) >= 0:
+            # Getting ready for one's own appointment ("before my treatment tomorrow"): the preparation
+            # checklist first, then what the named entry says about the time before.
+            topics = (preparation, subject)
+        else:
+            topics = (subject, preparation)  # "do you have to shave before the treatment?"
         confidence = max(found.confidence, self.threshold)
         return Match(topics[0], confidence, topics, (), before=True)
 
@@ -567,7 +633,14 @@ class Matcher:
         if self._confident(analysis):
             return [(analysis.ranked[0].entry_id, analysis.confidence)]
         torn = _torn_between(analysis.ranked, self.threshold)
-        return [(t, torn.confidence) for t in torn.topics] if torn is not None else []
+        if torn is None:
+            return []
+        topics = list(torn.topics)
+        if self._confident(alone) and alone.ranked[0].entry_id in topics:
+            # Torn by the story told with it, the answer to what was asked still leads: "day 4 and flaky,
+            # can I use my scrub yet?" is first about the scrub.
+            topics.sort(key=lambda t: t != alone.ranked[0].entry_id)
+        return [(t, torn.confidence) for t in topics]
 
     def _course_match(self, found: Match, stems: list[str]) -> Match | None:
         """A general question about the days after ("what will I look like afterwards?"): the entry that
@@ -622,6 +695,19 @@ class Matcher:
         return Match(None, whole.confidence, (), suggestions)
 
     # ------------------------------------------------------------------------------------------- grammar
+
+    def _about_someone_else(self, text: str) -> bool:
+        """True when the question is about another person ("my daughter", "my friend") and the patient is not
+        in it otherwise (no "I", "me", "my skin")."""
+        words = self.reader.tokens(text)
+        others = self.language.someone_else
+        people = [i for i, w in enumerate(words) if w in others and i > 0 and words[i - 1] in ("my", "our")]
+        if not people:
+            return False
+        owned = {i - 1 for i in people}
+        return not any(
+            w in self.language.first_person for i, w in enumerate(words) if i not in owned
+        ) and self._treatment_words.isdisjoint(self.stems(text))
 
     def _refers_back(self, segment: str) -> bool:
         return not self._refer_back.isdisjoint(self.reader.tokens(segment))
@@ -691,7 +777,9 @@ class Matcher:
                 or not self._anywhere.isdisjoint(words)
                 or not self._pairs.isdisjoint(pairs)
             )
-            continues = previous_question and words[0] not in self._statement_starts
+            # "... and the sauna": a short item added to the question, not a new statement.
+            added = words[0] in self.language.list_starts and len(words) <= _LIST_ITEM_WORDS
+            continues = previous_question and (words[0] not in self._statement_starts or added)
             if asks or continues:
                 result.append((part, " ".join(context)))
                 context = []

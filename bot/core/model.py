@@ -65,6 +65,9 @@ class RestrictionRule:
     discouraged: bool = False
     """Something a clinic never encourages (smoking): the end of the wait says the healing break is over,
     never "you can restart"."""
+    announce: bool = True
+    """False for something the patient does not wait to restart (daily sunscreen from day 1): check-ins do
+    not list it as allowed again."""
     held: bool = False
     """True when a provider's hold for this patient moved the day later than the knowledge base's."""
 

@@ -31,6 +31,8 @@ class Milestone:
     """The end of a healing break, not something to restart (see `RestrictionRule.discouraged`)."""
     held: bool = False
     """Later than the knowledge base's day for this patient (a provider's hold, or another treatment)."""
+    announce: bool = True
+    """False when the patient does not wait for it (see `RestrictionRule.announce`)."""
 
 
 def recovery_day(treated_on: date, today: date) -> int:
@@ -115,7 +117,9 @@ def verdict(
 def milestones(procedure: Procedure) -> list[Milestone]:
     """Every day on which something becomes allowed again, in order (the whole plan of a procedure)."""
     found = [
-        Milestone(rule.resume_day, entry.id, rule.subject, rule.discouraged, rule.held)
+        Milestone(
+            rule.resume_day, entry.id, rule.subject, rule.discouraged, held=rule.held, announce=rule.announce
+        )
         for entry in procedure.entries
         if entry.restriction is not None
         for rule in entry.restriction.all_rules

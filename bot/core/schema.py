@@ -39,6 +39,7 @@ class VerdictTextsModel(_Strict):
 class RuleModel(VerdictTextsModel):
     id: Id | None = None
     discouraged: bool = False
+    announce: bool = True
     keywords: list[Phrase] = Field(min_length=1)
     subject: Text
     resume_day: DayByVariant
@@ -46,6 +47,7 @@ class RuleModel(VerdictTextsModel):
 
 class RestrictionModel(VerdictTextsModel):
     discouraged: bool = False
+    announce: bool = True
     subject: Text
     resume_day: DayByVariant
     rules: list[RuleModel] = []
@@ -238,6 +240,10 @@ class QuestionsModel(_Strict):
     anywhere: list[Word] = []
     pairs: list[CueText] = []
     statement_starts: list[Word] = []
+    list_starts: list[Word] = []
+    someone_else: list[Word] = []
+    first_person: list[Word] = []
+    treatment_words: list[Word] = []
     refers_back: list[Word] = []
     procedure_pronouns: list[Word] = []
     joiners: list[Word] = []
@@ -250,6 +256,7 @@ class TimingModel(_Strict):
     preparation_topic: Id | None = None
     before: list[CueText] = []
     not_before: list[CueText] = []
+    own_appointment: list[CueText] = []
 
 
 class CourseCuesModel(_Strict):
@@ -265,10 +272,14 @@ class ScreeningModel(_Strict):
     never_reports: list[CueText] = []
     mild: list[CueText] = []
     improving: list[CueText] = []
+    asks_in_general: list[CueText] = []
+    personal: list[Word] = []
+    expected: list[CueText] = []
 
 
 class CrisisModel(_Strict):
     phrases: list[CueText] = Field(min_length=1)
+    together: list[Annotated[list[Annotated[list[CueText], Field(min_length=1)]], Field(min_length=2)]] = []
     exclusions: list[CueText] = []
 
 

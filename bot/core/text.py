@@ -42,6 +42,11 @@ class Stemming:
     keep_double: frozenset[str] = frozenset()
     drop_final: frozenset[str] = frozenset()
     keep: frozenset[str] = frozenset()
+    function_words: frozenset[str] = frozenset()
+    """Words of grammar (stopwords, negations): never stemmed ("does" is not "doe", "nothing" stays a
+    negation)."""
+    negations: frozenset[str] = frozenset()
+    """No other word is stemmed into one of these: "note" is not "not"."""
     shortest: int = 4
     """Words shorter than this stay as they are; the final letters in `drop_final` are dropped from stems of
     at least this length ("ice" and "icing" both become "ic" with 3)."""
@@ -81,8 +86,9 @@ def stem(word: str, rules: Stemming) -> str:
     Consistency matters more than linguistic accuracy: the same function is applied to the knowledge base and
     to the patient's words.
     """
-    if len(word) < rules.shortest or not word.isalpha() or word in rules.keep:
+    if len(word) < rules.shortest or not word.isalpha() or word in rules.keep or word in rules.function_words:
         return word
+    original = word
     for rule in rules.suffixes:
         if word.endswith(rule.suffix) and len(word) >= rule.min_length:
             if len(rule.suffix) == 1 and word.endswith(rules.plural_exceptions):
@@ -94,7 +100,9 @@ def stem(word: str, rules: Stemming) -> str:
     for letter in ("e", "y"):
         if letter in rules.drop_final and len(word) >= max(rules.shortest, 3) and word.endswith(letter):
             word = word[:-1]  # shave / shaving -> shav, itchy -> itch
-    return word
+            if len(word) > 3 and word[-1] == word[-2] and word[-1] not in rules.keep_double:
+                word = word[:-1]  # sunny -> sunn -> sun
+    return original if word in rules.negations else word
 
 
 def squeezed(word: str) -> Iterator[str]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -75,6 +76,8 @@ class _Clause:
     """True when the clause starts with a contrast ("but", "however"): a story does not reach across it."""
     asks: bool
     """True when the clause asks about signs rather than reports one."""
+    expected: bool = False
+    """True when the patient says, in the same sentence, that they were told to expect it."""
 
 
 class Screener:
@@ -88,6 +91,7 @@ class Screener:
         vocabulary: set[str] = set()
         plain: set[str] = set()
         function_words = language.stopwords | reader.word_stems(language.stopwords)
+        self._function_words = function_words
         patterns = []
         for sign in procedure.signs:
             phrases = reader.phrases(sign.phrases)
@@ -104,9 +108,16 @@ class Screener:
         exclusions = reader.phrases(language.crisis_exclusions)
         self._crisis = PhraseSet(crisis)
         self._crisis_exclusions = PhraseSet(exclusions)
+        together = [[reader.phrases(group) for group in cue] for cue in language.crisis_together]
+        self._crisis_together = tuple(tuple(PhraseSet(group) for group in cue) for cue in together)
         crisis_words = {w for p in (*crisis, *exclusions) for w in p}
+        crisis_words.update(w for cue in together for group in cue for p in group for w in p)
         for text in (*language.crisis, *language.crisis_exclusions):
             plain.update(language.tokens(text, None))
+        for cue in language.crisis_together:
+            for group in cue:
+                for text in group:
+                    plain.update(language.tokens(text, None))
         by_word: dict[str, set[int]] = {}
         for index, pattern in enumerate(patterns):
             for phrase in pattern.phrases:
@@ -115,6 +126,9 @@ class Screener:
         self._by_word = by_word
         self._with_compact = {i for i, p in enumerate(patterns) if p.compact}
         self._vocabulary = frozenset(vocabulary)
+        # One-word phrases a patient may split ("cold sores" for "coldsores"): read as one word, the halves
+        # are not signs of their own ("cold" in "cold sores" is not a cold lip).
+        self._compounds = frozenset(p[0] for pattern in patterns for p in pattern.phrases if len(p) == 1)
         # The words that can make up a list item ("yellow crust"): no function words, no negations.
         self._item_words = frozenset(vocabulary - function_words - language.negations)
         self._known = frozenset(vocabulary | crisis_words)
@@ -134,6 +148,9 @@ class Screener:
         )
         self._breaks = frozenset(language.clause_breaks)
         self._asks_about = CueSet(reader.cues(language.asks_about))
+        self._asks_in_general = CueSet(reader.cues(language.asks_in_general))
+        self._personal = reader.word_stems(language.personal) | language.personal
+        self._expected = PhraseSet(reader.phrases(language.expected))
         self._reports = PhraseSet(reader.phrases(language.reports))
         self._never_reports = PhraseSet(reader.phrases(language.never_reports))
         self._mild = PhraseSet(reader.phrases(language.mild))
@@ -179,13 +196,43 @@ class Screener:
                 end = found.start() if found is not None else len(sentence)
                 words = self.language.tokens(sentence[position:end], None)
                 if words:
-                    words = join_spelled(words, self._plain)
+                    words = self._merge_compounds(join_spelled(words, self._plain))
                     stems = tuple(self._canonical(w) for w in words)
                     clauses.append(_Clause(stems, number, contrast, self._asks_about_signs(stems)))
                 if found is not None:
                     position = found.end()
                     contrast = found.group(0).strip().casefold() in self._breaks
-        return clauses
+        return self._mark_expected(clauses) if self._expected else clauses
+
+    def _mark_expected(self, clauses: list[_Clause]) -> list[_Clause]:
+        """Mark the clauses of a sentence part (up to a contrast) in which the patient says they were told to
+        expect what they describe: "clear ooze and brown crusts, the clinic told me to expect this"."""
+        result = list(clauses)
+        groups: list[list[int]] = []
+        for index, clause in enumerate(clauses):
+            if groups and clause.sentence == clauses[groups[-1][-1]].sentence and not clause.contrast:
+                groups[-1].append(index)
+            else:
+                groups.append([index])
+        for group in groups:
+            if any(self._expected.find(clauses[i].words) >= 0 for i in group):
+                for i in group:
+                    c = clauses[i]
+                    result[i] = _Clause(c.words, c.sentence, c.contrast, c.asks, expected=True)
+        return result
+
+    def _merge_compounds(self, words: list[str]) -> list[str]:
+        merged: list[str] = []
+        index = 0
+        while index < len(words):
+            pair = words[index] + words[index + 1] if index + 1 < len(words) else ""
+            if pair.isalpha() and self.reader.stem(pair) in self._compounds:
+                merged.append(pair)
+                index += 2
+            else:
+                merged.append(words[index])
+                index += 1
+        return merged
 
     # ------------------------------------------------------------------------------------------- screening
 
@@ -222,23 +269,56 @@ class Screener:
         return Screening(top_tier, tuple(s.id for _, s in fired), topic)
 
     def _crisis_in(self, clauses: list[_Clause]) -> bool:
-        """A crisis phrase anywhere, unless it is part of an everyday idiom ("dying to wear makeup")."""
+        """A crisis phrase anywhere, or a crisis told in parts within one sentence ("a whole packet" of
+        "pills"), unless it is part of an everyday idiom ("dying to wear makeup")."""
         words = [w for clause in clauses for w in clause.words]
+        excluded = self._excluded(words)
+        if any(not excluded.intersection(range(start, end)) for start, end in self._crisis.spans(words)):
+            return True
+        if not self._crisis_together:
+            return False
+        sentences: dict[int, list[str]] = {}
+        for clause in clauses:
+            sentences.setdefault(clause.sentence, []).extend(clause.words)
+        # Told in parts, the words are weaker evidence: a sentence with an everyday idiom ("I cut my leg
+        # shaving") is not read this way at all.
+        return any(
+            all(group.spans(sentence) for group in cue)
+            for sentence in sentences.values()
+            if not self._crisis_exclusions.spans(sentence)
+            for cue in self._crisis_together
+        )
+
+    def _excluded(self, words: list[str]) -> set[int]:
+        """The positions of `words` inside an everyday idiom that only sounds like a crisis."""
         excluded: set[int] = set()
         for start, end in self._crisis_exclusions.spans(words):
             excluded.update(range(start, end))
-        return any(not excluded.intersection(range(start, end)) for start, end in self._crisis.spans(words))
+        return excluded
 
     def _fires(self, pattern: _Pattern, every_clause: list[_Clause], compact_text: str) -> Tier | None:
         sign = pattern.sign
+        if sign.tier is not Tier.EMERGENCY:
+            # What the clinic said to expect is the normal course; an emergency is never played down.
+            every_clause = [c for c in every_clause if not c.expected]
         reports = [c for c in every_clause if not c.asks]
+        hits = [c for c in reports if any(self._find(c.words, p) for p in pattern.phrases)]
+        story = self._story(pattern, every_clause)
+        if story is not None:
+            hits.append(story)
         hit = next(
-            (c for c in reports if any(self._find(c.words, p) for p in pattern.phrases)), None
-        ) or self._story(pattern, every_clause)
-        if hit is not None and any(self._find(hit.words, p, negation_aware=False) for p in pattern.unless):
-            return None  # "the bruise went purple and is a bit sore": a bruise changing colour is normal
-        if hit is not None and self._settling(hit.words, pattern):
-            return None  # "the swelling on my lips went down": the normal course, told
+            (
+                c
+                for c in hits
+                # "the bruise went purple and is a bit sore": a bruise changing colour is normal; "the
+                # swelling on my lips went down": the normal course, told.
+                if not any(self._find(c.words, p, negation_aware=False) for p in pattern.unless)
+                and not self._settling(c.words, pattern)
+            ),
+            None,
+        )
+        if hit is None and hits:
+            return None
         if hit is not None:
             # The companion word may stand in another clause: "swelling went down, but it came back worse".
             if pattern.with_any and not any(
@@ -262,12 +342,14 @@ class Screener:
     def _settling(self, words: tuple[str, ...], pattern: _Pattern) -> bool:
         """True when the clause says the sign is settling ("went down", "back to normal") after naming it, and
         does not deny that ("it has not gone down")."""
-        sign_words = {w for phrase in pattern.phrases for w in phrase}
+        sign_words = {w for phrase in pattern.phrases for w in phrase} - self._function_words
         first = next((i for i, w in enumerate(words) if w in sign_words), None)
         if first is None:
             return False
+        # "one patch has gone a dusky grey": a sign named after the words is what it became, not settling.
         return any(
-            start > first and not self._negated(words, start) for start, _ in self._improving.spans(words)
+            start > first and not self._negated(words, start) and sign_words.isdisjoint(words[end:])
+            for start, end in self._improving.spans(words)
         )
 
     def _story(self, pattern: _Pattern, clauses: list[_Clause]) -> _Clause | None:
@@ -304,11 +386,20 @@ class Screener:
         for start, word in enumerate(words):
             if word not in phrase:
                 continue
-            span = words[start : start + _STORY_SPAN + 1]
+            # The distance counts the words that say something: "the bleeding from one spot on my chin will
+            # not stop" tells one story.
+            end, telling = start, 0
+            while end < len(words) and telling <= _STORY_SPAN:
+                telling += words[end] not in self._function_words
+                end += 1
+            span = words[start:end]
             if not set(phrase).issubset(span):
                 continue
             positions = [start + span.index(part) for part in phrase]
-            if any(self._negated_at(words, owners, p) for p in positions):
+            # A phrase that holds its own negation ("bleeding will not stop") is not denied by it.
+            if self._negations.isdisjoint(phrase) and any(
+                self._negated_at(words, owners, p) for p in positions
+            ):
                 continue
             return clauses[owners[max(positions)]]
         return None
@@ -318,16 +409,17 @@ class Screener:
         return self._negated(words[clause_start : position + 1], position - clause_start)
 
     def _find(self, words: tuple[str, ...] | list[str], phrase: Phrase, negation_aware: bool = True) -> bool:
-        """True when the phrase's words stand close together (any order) and are not negated."""
+        """True when the phrase's words stand close together, in their order, and are not negated ("still
+        red", not "red dots everywhere still"; words told apart in another order are a story: `_story`)."""
         if not phrase:
             return False
         size = len(phrase)
         window = size + (_WINDOW_SLACK if size > 1 else 0)
         for start, word in enumerate(words):
-            if word != phrase[0] and word not in phrase:
+            if word != phrase[0]:
                 continue
             span = words[start : start + window]
-            if all(part in span for part in phrase):
+            if _in_order(span, phrase):
                 if negation_aware and self._negated(words, start):
                     continue
                 return True
@@ -357,8 +449,25 @@ class Screener:
             return any(word in self._negations for word in window)
 
     def _asks_about_signs(self, clause: tuple[str, ...]) -> bool:
-        """True for a clause that asks about warning signs rather than reporting one."""
-        return self._asks_about.any_in(clause) and self._reports.find(clause) < 0
+        """True for a clause that asks about warning signs rather than reporting one: a cue of asking, or of
+        asking in general in a clause that says nothing of the patient's own skin, and no cue of something
+        happening now outside the cue itself ("I get cold sores now and then" is not "now")."""
+        general = self._personal.isdisjoint(clause) and self._asks_in_general.any_in(clause)
+        if not general and not self._asks_about.any_in(clause):
+            return False
+        inside = self._asks_about.covered(clause) | self._asks_in_general.covered(clause)
+        return all(inside.issuperset(range(start, end)) for start, end in self._reports.spans(clause))
+
+
+def _in_order(span: Sequence[str], phrase: Phrase) -> bool:
+    """True when the words of `phrase` occur in `span` in their order (other words may stand between)."""
+    position = 0
+    for part in phrase:
+        try:
+            position = span.index(part, position) + 1
+        except ValueError:
+            return False
+    return True
 
 
 def _compact(text: str) -> str:

@@ -1,0 +1,109 @@
+"""How the matcher reads a question: grammar words keep their form, keywords read like questions, real words
+are not 'corrected', denied signs are not asked about, list items continue a question, a question about
+someone else is not the patient's aftercare, and an appointment still to come is 'before'. Phrasings written
+for this test."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.answer import Engine
+from bot.core.text import Stemming, stem
+
+MN, PEEL, FILLER = "microneedling", "chemical_peel", "dermal_filler"
+
+
+def test_grammar_words_are_never_stemmed_and_nothing_stems_into_a_negation(engine: Engine) -> None:
+    language = engine.kb.language
+    assert language.stem("does") == "does"
+    assert language.stem("nothing") == "nothing"
+    assert language.stem("note") != "not"
+    rules = Stemming(function_words=frozenset({"does"}), negations=frozenset({"not"}), shortest=3)
+    assert stem("does", rules) == "does"
+
+
+def test_a_doubled_letter_left_by_a_dropped_y_is_undoubled(engine: Engine) -> None:
+    assert engine.kb.language.stem("sunny") == engine.kb.language.stem("sun")
+
+
+def test_split_words_in_keywords_read_like_the_question(engine: Engine) -> None:
+    # "cold sores" is merged into one word in questions; the keyword written with a space matches it.
+    answer = engine.answer("any tips to stop cold sores coming back after a peel", PEEL)
+    assert answer.topic == "cold_sores_herpes"
+
+
+def test_a_real_word_is_not_replaced_by_a_near_keyword(engine: Engine) -> None:
+    matcher = engine.matchers[MN]
+    assert "spot" in matcher.stems("my spots are back")
+
+
+@pytest.mark.parametrize(
+    ("question", "procedure", "topic"),
+    [
+        ("no pus, no fever, only a bit of swelling around the lips", FILLER, "redness_swelling"),
+        ("not seeing any pus or crust, just some flaking, is that ok", MN, "peeling_dryness_flaking"),
+    ],
+)
+def test_denied_signs_are_not_what_is_asked_about(
+    engine: Engine, question: str, procedure: str, topic: str
+) -> None:
+    answer = engine.answer(question, procedure, day=3)
+    assert not answer.red_flag
+    # The denied signs point nowhere: the answer is the symptom asked about, or a question back offering it.
+    assert answer.topic == topic or topic in {s.id for s in answer.suggestions}, answer.topics
+
+
+def test_a_short_list_item_continues_the_question(engine: Engine) -> None:
+    answer = engine.answer("when can i go to the gym and the steam room", MN, day=1)
+    assert set(answer.topics) == {"exercise_sweating", "swimming_sauna_heat"}
+
+
+def test_a_new_statement_after_and_is_not_a_list_item(engine: Engine) -> None:
+    answer = engine.answer("can I wear makeup and the skin is dry", MN, day=3)
+    assert answer.topic == "makeup"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "my son burnt his arm on the oven, what cream should he use",
+        "can you suggest a gentle cleanser for my mum, her skin is dry",
+    ],
+)
+def test_a_question_about_someone_else_is_asked_back(engine: Engine, question: str) -> None:
+    answer = engine.answer(question, MN, day=3)
+    assert answer.topic is None
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("my partner keeps trying to kiss me, is that ok yet", "kissing_lips"),
+        ("my sister is pregnant, can she have it done", "pregnancy"),
+    ],
+)
+def test_the_patient_or_the_treatment_in_the_question_keeps_it_answered(
+    engine: Engine, question: str, topic: str
+) -> None:
+    procedure = FILLER if topic == "kissing_lips" else MN
+    assert engine.answer(question, procedure, day=1).topic == topic
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "my microneedling is next friday, can I keep using my vitamin c until then",
+        "my filler appointment is tomorrow, should I avoid fish oil",
+        "can I come in with my usual foundation on",
+    ],
+)
+def test_an_appointment_still_to_come_gets_no_after_care_verdict(engine: Engine, question: str) -> None:
+    procedure = FILLER if "filler" in question else MN
+    answer = engine.answer(question, procedure)
+    assert "numbing_preparation" in answer.topics, answer.topics
+    assert answer.allowed_now is None
+
+
+def test_the_time_between_sessions_is_not_before_the_treatment(engine: Engine) -> None:
+    answer = engine.answer("how long should i leave it before my next round", MN)
+    assert answer.topic != "numbing_preparation"

@@ -1,0 +1,100 @@
+"""How the warning-sign screen reads a message: a phrase's words in their order, stories counted in words that
+say something, a change of colour that is not settling, split words, questions about signs in general, what
+the clinic said to expect, and signs that were missed before. Phrasings written for this test."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.answer import Engine
+from bot.core.model import Tier
+
+MN, PEEL, FILLER = "microneedling", "chemical_peel", "dermal_filler"
+
+
+def _tier(engine: Engine, message: str, procedure: str, day: int | None) -> Tier | None:
+    screening = engine.screen(message, procedure, day)
+    return screening.tier if screening is not None else None
+
+
+@pytest.mark.parametrize(
+    ("message", "procedure", "day"),
+    [
+        # A phrase's words close together count in their order only: "red ... still" is not "still red".
+        ("little red bumps all over, still?", MN, 6),
+        # The procedure's own name is not a sign word.
+        ("do chemical peels usually burn a bit?", PEEL, 2),
+        # A split one-word sign ("cold sores") is one word: its "cold" is not a cold lip.
+        ("how common are cold sores after lip filler", FILLER, 2),
+        # Questions about signs in general.
+        ("are blisters normal after a deeper peel?", PEEL, None),
+        ("what does it mean if you get blisters after a peel", PEEL, None),
+        ("can a peel give you an infection", PEEL, None),
+        # "now" in "now and then" is not something happening now.
+        ("I get cold sores every now and then, should I tell the nurse?", MN, None),
+        # What the clinic said to expect is the normal course.
+        ("lots of clear ooze today, the nurse told me to expect this with a deeper peel", PEEL, 4),
+        # A moment's change of colour that came straight back.
+        ("my lip went white for a moment when she injected, then pink again", FILLER, 0),
+        # "will I still be ..." asks about the future.
+        ("will i still be red at my friend's party next week?", MN, None),
+        # Whether something makes a symptom worse is a question, not a report.
+        ("could a hot shower make the swelling worse", MN, 3),
+        # "faint pink" is a colour, not fainting.
+        ("a faint pink patch on my cheek, nothing else", MN, 3),
+    ],
+)
+def test_no_alarm_for_what_only_looks_like_a_sign(
+    engine: Engine, message: str, procedure: str, day: int | None
+) -> None:
+    tier = _tier(engine, message, procedure, day)
+    assert tier is None or not tier.is_red_flag, (message, tier)
+
+
+@pytest.mark.parametrize(
+    ("message", "procedure", "day", "tier"),
+    [
+        # A story whose words stand apart, counted in words that say something.
+        ("the bleeding from the little cut near my jaw still will not stop", MN, 0, Tier.SAME_DAY),
+        # "has gone a dusky colour" tells what it became, not that it settled.
+        ("one bit near my nose has gone a dusky blue colour and it is sore", MN, 1, Tier.SAME_DAY),
+        ("the corner of my lip has gone a whitish colour", FILLER, 0, Tier.SAME_DAY),
+        # A settling clause does not hide a later report.
+        ("the swelling had gone down. now the lips are swollen and tight again", FILLER, 5, Tier.SAME_DAY),
+        # Redness coming back after it settled.
+        ("it had calmed down but this morning it is angry and red again and sore", MN, 4, Tier.SAME_DAY),
+        # Spreading past the treated area.
+        ("the redness is now spreading past the treated area onto my neck", PEEL, 3, Tier.SAME_DAY),
+        # A fever told by its reading or by shaking.
+        ("woke up shaking and soaked, felt really hot", MN, 2, Tier.SAME_DAY),
+        ("the thermometer says 38.6", FILLER, 2, Tier.SAME_DAY),
+        # Pain much worse in one place.
+        ("the pain on my left cheek is terrible, much worse than the rest", PEEL, 1, Tier.SAME_DAY),
+        # Burning that goes on for hours.
+        ("it has been burning for hours since I rinsed it", PEEL, 0, Tier.SAME_DAY),
+        # A change of voice or vision is an emergency.
+        ("my tongue feels fine but my voice has changed and sounds hoarse", MN, 0, Tier.EMERGENCY),
+        ("it is like a curtain over my vision on one side", FILLER, 0, Tier.EMERGENCY),
+        # An aching eye, hazy sight.
+        ("my eye is aching since this morning", MN, 0, Tier.SAME_DAY),
+        ("everything looks hazy out of my right eye", MN, 1, Tier.SAME_DAY),
+        # Painful, spreading pustules after microneedling.
+        ("the whiteheads on my chin are spreading and they throb", MN, 4, Tier.SAME_DAY),
+        # Redness or swelling past day 5 (the guidance's red-flag summary).
+        ("day 8 and still red and puffy all over", MN, 8, Tier.SAME_DAY),
+    ],
+)
+def test_signs_told_in_these_ways_are_escalated(
+    engine: Engine, message: str, procedure: str, day: int, tier: Tier
+) -> None:
+    assert _tier(engine, message, procedure, day) is tier, message
+
+
+def test_an_emergency_is_never_played_down_by_what_was_expected(engine: Engine) -> None:
+    message = "my throat feels tight, the nurse told me to expect some swelling"
+    assert _tier(engine, message, MN, 0) is Tier.EMERGENCY
+
+
+def test_what_was_expected_does_not_reach_past_a_but(engine: Engine) -> None:
+    message = "they told me to expect some ooze but now there is pus and it smells"
+    assert _tier(engine, message, PEEL, 4) is Tier.SAME_DAY
