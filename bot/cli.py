@@ -363,6 +363,10 @@ def cmd_enroll(args: argparse.Namespace, out: TextIO) -> int:
         zone = check_timezone(args.tz or config.timezone)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    if args.patient is not None and (args.qr or args.name or args.days):
+        raise UsageError(
+            "--patient adds the treatment to someone already enrolled: no link, so no --qr, --name or --days"
+        )
     if args.qr:
         check_writable(Path(args.qr))  # before the invite exists: no link is handed out for nothing
     services = _services(config, _knowledge_folder(args, config), create=False)
@@ -377,6 +381,24 @@ def cmd_enroll(args: argparse.Namespace, out: TextIO) -> int:
             raise UsageError(f"--treated-on {args.treated_on.isoformat()} is in the future")
         if status is DateStatus.TOO_OLD:
             raise UsageError(f"--treated-on {args.treated_on.isoformat()} is more than a year ago")
+        if args.patient is not None:
+            added = services.deps.store.call(
+                services.enrollment.add_treatment,
+                args.patient,
+                args.procedure,
+                args.treated_on,
+                args.variant,
+                holds,
+            )
+            if added is None:
+                raise UsageError(
+                    f"no patient #{args.patient} (staff see the numbers in /patients and alerts)"
+                )
+            out.write(
+                f"added {added.procedure_name} of {args.treated_on.isoformat()} to patient #{args.patient}"
+                f"{f' ({added.name})' if added.name else ''}; the bot tells them in their chat\n"
+            )
+            return 0
         username = _bot_username(config, services)
         invitation = services.deps.store.call(
             services.enrollment.create_invite,
@@ -562,6 +584,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         metavar="ENTRY=DAY",
         help="make a wait longer for this patient (never shorter), e.g. swimming_sauna_heat=3",
+    )
+    enroll.add_argument(
+        "--patient",
+        type=int,
+        metavar="N",
+        help="add the treatment to patient #N, already enrolled (re-treatment: no new link)",
     )
     enroll.add_argument("--qr", metavar="FILE.png", help="also write a QR code of the link")
     enroll.add_argument("--days", type=_valid_days, help="days the link stays valid (default: 14)")

@@ -13,7 +13,7 @@ from bot.core.recovery import recovery_day
 from bot.services import patients as lookup
 from bot.services.base import Deps
 from bot.services.outcome import Action, Message, Outcome
-from bot.services.queue import handle_update
+from bot.services.queue import enqueue, fresh_origin, handle_update
 from bot.services.views import DateCheck, DateStatus, Invitation, PatientView, RedeemStatus
 from bot.services.wording import Wording
 from bot.storage import invites, patients, settings, setups, transaction
@@ -172,6 +172,31 @@ class Enrollment:
                 raise RuntimeError("invite claimed twice on one thread")  # rolls back the enrollment
             setups.clear(db, chat_id)
         return RedeemStatus.LINKED
+
+    def add_treatment(
+        self,
+        db: Database,
+        patient_id: int,
+        procedure: str,
+        treated_on: date,
+        variant: str | None = None,
+        holds: dict[str, int] | None = None,
+    ) -> PatientView | None:
+        """A clinic re-treating a patient: the treatment is added to that patient (no new link) and they are
+        told in their chat. None when there is no such patient."""
+        patient = patients.get_patient_by_id(db, patient_id)
+        if patient is None:
+            return None
+        now = self.deps.now()
+        with transaction(db):
+            treatment = patients.add_treatment(db, patient.id, procedure, treated_on, now, variant, holds)
+            view = lookup.view(self.deps, patient, treatment)
+            text = self.wording.text(
+                "treatment_added", procedure=view.procedure_name, date=treated_on.isoformat()
+            )
+            told = Message(patient.chat_id, f"{text} {self.wording.where(view)}")
+            enqueue(db, [told], now, fresh_origin())
+        return view
 
     async def start(self, update_id: int, chat_id: int, user_id: int | None, payload: str | None) -> Outcome:
         """`/start [payload]`: link by invite, greet an enrolled patient, or ask for the procedure."""
