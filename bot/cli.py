@@ -156,9 +156,10 @@ def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
         with open(args.predictions, "w", encoding="utf-8") as handle:
             for answer in answers:
                 handle.write(json.dumps(answer.to_json(), ensure_ascii=False) + "\n")
-    if args.gate and not report.passes_gate():
+    if args.gate and not report.passes_gate(args.min_right, args.max_wrong):
         out.write(
-            "gate: FAILED (needs >= 95% accuracy, <= 2% confidently wrong, every warning sign escalated)\n"
+            f"gate: FAILED (needs >= {args.min_right:g}% right, <= {args.max_wrong:g}% confidently wrong, "
+            "every warning sign and crisis escalated in its tier, no false alarm)\n"
         )
         return 1
     return 0
@@ -495,6 +496,16 @@ def write_qr(url: str, path: Path) -> None:
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
+def _percent(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a percentage") from None
+    if not 0 <= value <= 100:
+        raise argparse.ArgumentTypeError("a percentage is between 0 and 100")
+    return value
+
+
 def _valid_days(text: str) -> int:
     try:
         value = int(text)
@@ -549,6 +560,12 @@ def build_parser() -> argparse.ArgumentParser:
     common(ev)
     ev.add_argument("--predictions", metavar="OUT.jsonl", help="write one `ask --json` object per item")
     ev.add_argument("--gate", action="store_true", help="exit 1 unless the release bar is met")
+    ev.add_argument(
+        "--min-right", type=_percent, default=95.0, metavar="PCT", help="the gate's topic accuracy (95)"
+    )
+    ev.add_argument(
+        "--max-wrong", type=_percent, default=2.0, metavar="PCT", help="the gate's confidently wrong (2)"
+    )
     ev.add_argument(
         "--calibrate",
         action="store_true",
