@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from importlib import metadata
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, TypeVar
 
 import yaml
 
@@ -44,6 +44,7 @@ from bot.storage.lock import AlreadyRunning, InstanceLock
 from bot.storage.secret import link_secret
 
 MAX_DAY = 365
+T = TypeVar("T", int, float)
 
 
 def package_version() -> str:
@@ -58,14 +59,28 @@ class UsageError(Exception):
     """A bad argument: reported as one line, exit code 2."""
 
 
-def _day(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of days") from None
-    if not 0 <= value <= MAX_DAY:
-        raise argparse.ArgumentTypeError(f"day must be between 0 (the treatment day) and {MAX_DAY}")
-    return value
+def _bounded(
+    convert: Callable[[str], T], low: T, high: T, noun: str, out_of_range: str
+) -> Callable[[str], T]:
+    """An argparse type: `convert` the text, then keep it within [low, high]; one-line errors."""
+
+    def parse(text: str) -> T:
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not {noun}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(out_of_range)
+        return value
+
+    return parse
+
+
+DAYS = "a whole number of days"
+_day = _bounded(int, 0, MAX_DAY, DAYS, f"day must be between 0 (the treatment day) and {MAX_DAY}")
+_valid_days = _bounded(int, 1, 90, DAYS, "a link is valid for 1 to 90 days")
+_days_back = _bounded(int, 1, 365, DAYS, "--since takes 1 to 365 days")
+_percent = _bounded(float, 0.0, 100.0, "a percentage", "a percentage is between 0 and 100")
 
 
 def _date(text: str) -> date:
@@ -494,36 +509,6 @@ def write_qr(url: str, path: Path) -> None:
         qrcode.make(url).save(str(path))
     except OSError as exc:
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
-
-
-def _percent(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a percentage") from None
-    if not 0 <= value <= 100:
-        raise argparse.ArgumentTypeError("a percentage is between 0 and 100")
-    return value
-
-
-def _valid_days(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of days") from None
-    if not 1 <= value <= 90:
-        raise argparse.ArgumentTypeError("a link is valid for 1 to 90 days")
-    return value
-
-
-def _days_back(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of days") from None
-    if not 1 <= value <= 365:
-        raise argparse.ArgumentTypeError("--since takes 1 to 365 days")
-    return value
 
 
 def build_parser() -> argparse.ArgumentParser:

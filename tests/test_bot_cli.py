@@ -217,12 +217,7 @@ def test_run_serves_refuses_a_second_instance_and_stops_on_sigterm(
         first.proc.send_signal(signal.SIGTERM)
         assert first.proc.wait(timeout=15) == 0
     finally:
-        if first.proc.poll() is None:
-            first.proc.kill()
-            first.proc.wait()
-    first.reader.join(timeout=5)
-    assert first.proc.stderr is not None
-    first.proc.stderr.close()
+        first.close()
     log = "".join(first.lines)
     assert "stopped" in log
     assert "apscheduler" not in log  # no INFO line per job run (a poll runs every second)
