@@ -312,6 +312,9 @@ def _services(config: Config, folder: Path, create: bool) -> Services:
 
 def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     """Run the Telegram bot with long polling until SIGTERM or Ctrl-C."""
+    from bot.telegram.signals import Signals  # first: a SIGHUP or SIGTERM during start-up must not kill it
+
+    signals = Signals().install()
     config = _config(
         True, AFTERCARE_DB=args.db, AFTERCARE_API_URL=args.api_url, AFTERCARE_KNOWLEDGE=args.knowledge
     )
@@ -336,7 +339,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
             from bot.telegram.app import StartFailed, run
 
             try:
-                run(config, services)
+                run(config, services, signals)
             except StartFailed as exc:
                 sys.stderr.write(f"aftercare: {exc}\n")
                 return exc.exit_code

@@ -599,6 +599,11 @@ class FakeBotAPI:
         with self._lock:
             return len(self._updates)
 
+    def pending_update_ids(self) -> list[int]:
+        """The ids of the queued, not yet confirmed updates (Telegram would deliver them again)."""
+        with self._lock:
+            return [int(u["update_id"]) for u in self._updates]
+
     def mark(self) -> int:
         """Index to pass as ``since`` to ``wait_for`` to ignore earlier requests."""
         with self._lock:

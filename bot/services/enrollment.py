@@ -12,6 +12,7 @@ from bot.core.dates import parse_date
 from bot.core.recovery import recovery_day
 from bot.services import patients as lookup
 from bot.services.base import Deps
+from bot.services.checkins import Checkins
 from bot.services.outcome import Action, Message, Outcome
 from bot.services.queue import enqueue, fresh_origin, handle_update
 from bot.services.views import DateCheck, DateStatus, Invitation, PatientView, RedeemStatus
@@ -31,9 +32,10 @@ def deep_link(bot_username: str, payload: str) -> str:
 class Enrollment:
     """Use cases that make someone a patient of the bot."""
 
-    def __init__(self, deps: Deps, wording: Wording) -> None:
+    def __init__(self, deps: Deps, wording: Wording, checkins: Checkins) -> None:
         self.deps = deps
         self.wording = wording
+        self.checkins = checkins
 
     # -- the bot's own username, for links made offline --------------------------------------------
 
@@ -171,6 +173,7 @@ class Enrollment:
             if not invites.claim(db, invite.id, patient.id, seconds(now)):
                 raise RuntimeError("invite claimed twice on one thread")  # rolls back the enrollment
             setups.clear(db, chat_id)
+            self._follow_zone(db, owner, patient)
         return RedeemStatus.LINKED
 
     def add_treatment(
@@ -327,9 +330,20 @@ class Enrollment:
         if self.check_date(treated_on, zone).status is not DateStatus.OK:
             return None
         with transaction(db):
-            patients.enroll(db, chat_id, user_id, None, zone, procedure, treated_on, self.deps.now(), variant)
+            before = patients.get_patient(db, chat_id)
+            patient, _ = patients.enroll(
+                db, chat_id, user_id, None, zone, procedure, treated_on, self.deps.now(), variant
+            )
             setups.clear(db, chat_id)
+            self._follow_zone(db, before, patient)
         return lookup.find(self.deps, db, chat_id)
+
+    def _follow_zone(self, db: Database, before: patients.Patient | None, after: patients.Patient) -> None:
+        """A treatment enrolled in another time zone moves the patient to it: the check-ins still to come of
+        their earlier treatments are planned again in the new zone (the new treatment is planned by the
+        sender)."""
+        if before is not None and before.timezone != after.timezone:
+            self.checkins.replan_patient(db, after.id)
 
     def setup_in_progress(self, db: Database, chat_id: int, text: str) -> str | None:
         """The procedure being set up for `chat_id`: the one picked before, or the clinic's only procedure
