@@ -34,6 +34,7 @@ from sqlite_utils import Database
 from bot.core.answer import Engine
 from bot.services import Services
 from bot.services.conversation import MessageKind, Received
+from bot.services.dispatch import DispatchPolicy
 from bot.services.handoffs import Incoming
 from bot.services.knowledge import Knowledge
 from bot.storage import Store, outbox
@@ -312,9 +313,18 @@ def wait_until_quiet(server: FakeBotAPI, db: Path, pushed: list[int], timeout: f
             " WHERE state = 'sending' OR (state = 'pending' AND next_attempt_at <= ?)",
             iso(NOW),
         )
-        if set(pushed) <= handled and inbox == 0 and unsent == 0 and len(sent(server)) == before:
+        unhandled = len(set(pushed) - handled)
+        if not unhandled and inbox == 0 and unsent == 0 and len(sent(server)) == before:
             return
-        assert time.monotonic() < deadline, f"not quiet: inbox {inbox}, unsent {unsent}"
+        assert time.monotonic() < deadline, (
+            f"not quiet after {timeout}s: {unhandled} update(s) never handled, {inbox} in the inbox,"
+            f" {unsent} message(s) due and not sent"
+        )
+
+
+def short(found: Counter[tuple[int, str]]) -> str:
+    """A few (chat, text) for a failure message."""
+    return "; ".join(f"{chat}: {text[:50]!r} x{n}" for (chat, text), n in sorted(found.items())[:5])
 
 
 def test_patients_chat_through_sigkills(tmp_path: Path, engine: Engine) -> None:
@@ -390,10 +400,13 @@ def test_patients_chat_through_sigkills(tmp_path: Path, engine: Engine) -> None:
     assert set(states) <= {"sent", "skipped"}, states
 
     missing = wanted - got
-    assert not missing, f"{sum(missing.values())} message(s) never sent: {sorted(missing)[:5]}"
+    assert not missing, f"{sum(missing.values())} message(s) never sent: {short(missing)}"
     extra = got - wanted
     beyond = extra - allowed
-    assert not beyond, f"sent twice without a kill during their send: {sorted(beyond)[:5]}"
+    assert not beyond, f"sent twice without a kill during their send: {short(beyond)}"
+    # One kill can interrupt as many sends as are in flight (one per dispatch worker), and each of them goes
+    # out once more: "at most one duplicate per kill" holds per message, not in total.
+    assert sum(extra.values()) <= kills * DispatchPolicy().concurrency
     for chat, text in checkins.items():
         assert got[(chat, text)] <= 1 + allowed[(chat, text)], (
             f"check-in of {chat} sent {got[(chat, text)]} times"
