@@ -33,10 +33,12 @@ from tests.conftest import KNOWLEDGE, TEST_CLINIC, FakeClock
 
 BOT_USERNAME = "AftercareTestBot"
 LINK_SECRET = "test-secret-for-links"
+STAFF_CHAT = -100_555_000  # the staff group: warning signs raise alerts, whose messages go here
 
 
 def config_for(db: Path, base_url: str, token: str) -> Config:
-    """The worker's settings: the fake server, the test clinic, no quiet hours in the way."""
+    """The worker's settings: the fake server, the test clinic and its staff group, no quiet hours in the
+    way."""
     return Config.defaults(
         token=token,
         api_url=base_url,
@@ -47,6 +49,7 @@ def config_for(db: Path, base_url: str, token: str) -> Config:
         bot_username=BOT_USERNAME,
         link_secret=LINK_SECRET,
         knowledge_dir=KNOWLEDGE,
+        staff_chat_id=STAFF_CHAT,
     )
 
 
@@ -58,7 +61,14 @@ async def main(db: Path, base_url: str, token: str, now: datetime) -> None:
         engine = shipped_engine()
         knowledge = Knowledge(KNOWLEDGE, engine.clinic, engine)
         services = Services.create(store, knowledge, config, LINK_SECRET.encode(), FakeClock(now))
-        limiter = RateLimiter(overall=500, margin=0.02, per_chat_interval=0.02, chat_margin=0.0)
+        limiter = RateLimiter(
+            overall=500,
+            margin=0.02,
+            per_chat_interval=0.02,
+            chat_margin=0.0,
+            group_limit=500,
+            group_period=1.0,
+        )
         built = build(config, services, limiter)
         stop = asyncio.Event()
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
