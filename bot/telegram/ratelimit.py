@@ -1,8 +1,9 @@
 """A send-rate limiter for Telegram: at most N messages per second overall, one per second per chat, and at
 most 20 a minute in a group (a negative chat id, e.g. the staff chat).
 
-Sends are spaced evenly (no bursts) and a sliding window guarantees that no `period` (plus a safety margin for
-network jitter) holds more than `overall` sends. In a group, the last few slots of each minute are kept for
+A sliding window guarantees that no `period` (plus a safety margin for network jitter) holds more than
+`overall` sends; within it, a send goes out at once (like PTB's own limiter, so a quiet bot answers without
+delay, and a busy one at the full rate). In a group, the last few slots of each minute are kept for
 the most urgent sends (priority 0: crisis and emergency), so a queue of routine alerts never makes an
 emergency wait for the minute to pass. A 429's `retry_after` pauses every send. Clock and sleep are
 injectable.
@@ -30,7 +31,7 @@ class RateLimiter:
         overall: int = 30,
         period: float = 1.0,
         per_chat_interval: float = 1.0,
-        margin: float = 0.05,
+        margin: float = 0.25,
         chat_margin: float = 0.25,
         group_limit: int = 20,
         group_period: float = 60.0,
@@ -42,7 +43,6 @@ class RateLimiter:
             raise ValueError("group_reserve must be at least 0 and below group_limit")
         self.overall = overall
         self.window = period + margin
-        self.gap = self.window / overall
         self.chat_gap = per_chat_interval + chat_margin
         self.group_limit = group_limit
         self.group_window = group_period + chat_margin
@@ -50,7 +50,6 @@ class RateLimiter:
         self.clock = clock
         self.sleep = sleep
         self._sent: deque[float] = deque()
-        self._last = float("-inf")
         self._chat_sent: dict[Hashable, float] = {}
         self._group_sent: dict[Hashable, deque[float]] = {}
         self._paused_until = float("-inf")
@@ -84,30 +83,26 @@ class RateLimiter:
             if ready > now:
                 await self.sleep(ready - now)
                 continue
-            # Shared and in order: the overall window, the even spacing and any pause.
+            # Shared and in order: the overall window and any pause.
             async with self._lock:
-                slept = False
                 while True:
                     now = self.clock()
                     if self._chat_ready(chat_id, priority) > now:
                         break  # another send to this chat went first: wait for the chat again
-                    ready = max(self._paused_until, self._last + self.gap)
+                    ready = self._paused_until
                     if len(self._sent) >= self.overall:
                         ready = max(ready, self._sent[-self.overall] + self.window)
                     if ready <= now:
-                        # Slots are booked on the ideal timeline (the time we slept until), so the loop's
-                        # wake-up lag does not slow the rate down; the margin covers that lag.
-                        slot = ready if slept else now
-                        self._record(chat_id, slot)
-                        return slot
+                        # Booked at the real time, never at the earlier time we meant to wake: a busy loop
+                        # that wakes late must not let the next sends catch up into one burst.
+                        self._record(chat_id, now)
+                        return now
                     await self.sleep(ready - now)
-                    slept = True
 
     def _record(self, chat_id: Hashable, now: float) -> None:
         self._sent.append(now)
         while len(self._sent) > self.overall:
             self._sent.popleft()
-        self._last = now
         self._chat_sent[chat_id] = now
         if isinstance(chat_id, int) and chat_id < 0:
             self._group_sent.setdefault(chat_id, deque(maxlen=self.group_limit)).append(now)
