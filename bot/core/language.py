@@ -21,6 +21,16 @@ Cue = tuple[Phrase, ...]
 
 
 @dataclass(frozen=True)
+class CrisisCue:
+    """A crisis told in parts: one phrase of every group in a sentence, and none of `unless` in it. A `weak`
+    cue counts as a `Language.crisis_weak` phrase does."""
+
+    groups: tuple[tuple[str, ...], ...]
+    unless: tuple[str, ...] = ()
+    weak: bool = False
+
+
+@dataclass(frozen=True)
 class Language:
     """Every word list that reads patients' messages (see `knowledge/language.yaml` for what each means)."""
 
@@ -71,10 +81,24 @@ class Language:
     expected: tuple[str, ...] = ()
     """Cues that the patient was told to expect what they describe ("the clinic told me to expect this")."""
     crisis: tuple[str, ...] = ()
-    crisis_together: tuple[tuple[tuple[str, ...], ...], ...] = ()
+    crisis_weak: tuple[str, ...] = ()
+    """Phrases that say a crisis unless the message is about aftercare ("I have a plan"; not "I have a plan
+    for my skincare"): a crisis when no `crisis_aftercare` phrase is near, or with a second weak cue."""
+    crisis_together: tuple[CrisisCue, ...] = ()
     """Crises told in parts: every group of a cue has one of its phrases in one sentence ("took a whole
     packet" with "pills"), in any order."""
+    crisis_aftercare: tuple[str, ...] = ()
+    """Words of aftercare that make a `crisis_weak` phrase in their sentence something else."""
     crisis_exclusions: tuple[str, ...] = ()
+    crisis_spellings: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    """Text-speak and split words read as the words they stand for, by the crisis screen only ("kms")."""
+    crisis_ignored: frozenset[str] = frozenset()
+    """Words a crisis phrase is read with or without ("if I JUST wasn't here")."""
+    crisis_not_typos: frozenset[str] = frozenset()
+    """Real words a letter away from a crisis word: never read as its typo ("overdone" is not "overdose")."""
+    crisis_count_from: int | None = None
+    crisis_count_as: str = ""
+    """A number of at least `crisis_count_from` is read as these words ("took 30 paracetamol")."""
 
     def normalize(self, text: str, limit: int | None = MAX_INPUT_CHARS) -> str:
         """`text` as lower-case words with contractions expanded (see `bot.core.text.normalize`)."""

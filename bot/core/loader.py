@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from bot.core.language import Language
+from bot.core.language import CrisisCue, Language
 from bot.core.model import (
     CheckinOption,
     CheckinPlan,
@@ -37,6 +37,7 @@ from bot.core.schema import (
     ProcedureFileModel,
     RestrictionModel,
     RuleModel,
+    TogetherCueModel,
 )
 from bot.core.text import Stemming, SuffixRule
 from bot.core.yamlsafe import MAX_BYTES, LoadedYaml, YamlProblem, load_yaml_text
@@ -293,9 +294,23 @@ def language_from_model(model: LanguageFileModel) -> Language:
         personal=frozenset(sc.personal),
         expected=tuple(sc.expected),
         crisis=tuple(model.crisis.phrases),
-        crisis_together=tuple(tuple(tuple(group) for group in cue) for cue in model.crisis.together),
+        crisis_weak=tuple(model.crisis.weak),
+        crisis_together=tuple(_crisis_cue(cue) for cue in model.crisis.together),
+        crisis_aftercare=tuple(model.crisis.aftercare),
         crisis_exclusions=tuple(model.crisis.exclusions),
+        crisis_spellings=MappingProxyType(dict(model.crisis.spellings)),
+        crisis_ignored=frozenset(model.crisis.ignored),
+        crisis_not_typos=frozenset(model.crisis.not_typos),
+        crisis_count_from=model.crisis.count_from,
+        crisis_count_as=model.crisis.count_as or "",
     )
+
+
+def _crisis_cue(cue: list[list[str]] | TogetherCueModel) -> CrisisCue:
+    if isinstance(cue, TogetherCueModel):
+        groups = tuple(tuple(group) for group in cue.groups)
+        return CrisisCue(groups, tuple(cue.unless), cue.weak)
+    return CrisisCue(tuple(tuple(group) for group in cue))
 
 
 def _non_text_values(node: object, path: tuple[str | int, ...]) -> list[tuple[str | int, ...]]:

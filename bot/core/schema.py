@@ -277,10 +277,29 @@ class ScreeningModel(_Strict):
     expected: list[CueText] = []
 
 
+CueGroups = Annotated[list[Annotated[list[CueText], Field(min_length=1)]], Field(min_length=2)]
+
+
+class TogetherCueModel(_Strict):
+    """A crisis told in parts, with the phrases that make it something else when said in the same sentence
+    (`unless`), or `weak`: a crisis only as `crisis.weak` phrases are."""
+
+    groups: Annotated[list[Annotated[list[CueText], Field(min_length=1)]], Field(min_length=1)]
+    unless: list[CueText] = []
+    weak: bool = False
+
+
 class CrisisModel(_Strict):
     phrases: list[CueText] = Field(min_length=1)
-    together: list[Annotated[list[Annotated[list[CueText], Field(min_length=1)]], Field(min_length=2)]] = []
+    weak: list[CueText] = []
+    together: list[CueGroups | TogetherCueModel] = []
+    aftercare: list[CueText] = []
     exclusions: list[CueText] = []
+    spellings: dict[CueText, CueText] = {}
+    ignored: list[Word] = []
+    not_typos: list[Word] = []
+    count_from: Annotated[int, Field(ge=2)] | None = None
+    count_as: CueText | None = None
 
 
 class LanguageFileModel(_Strict):

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
+from bot.core.crisis import CrisisScreen
 from bot.core.language import CueSet, Language, Phrase, PhraseSet, Reader
 from bot.core.model import Procedure, Tier, WarningSign
 from bot.core.text import join_spelled, squeezed, strip_invisible
@@ -104,20 +105,9 @@ class Screener:
             story = tuple(p for p in phrases if len({w for w in p if w not in function_words}) >= 2)
             patterns.append(_Pattern(sign, phrases, with_any, compact, story, reader.phrases(sign.unless)))
         self._patterns = tuple(patterns)
-        crisis = reader.phrases(language.crisis)
-        exclusions = reader.phrases(language.crisis_exclusions)
-        self._crisis = PhraseSet(crisis)
-        self._crisis_exclusions = PhraseSet(exclusions)
-        together = [[reader.phrases(group) for group in cue] for cue in language.crisis_together]
-        self._crisis_together = tuple(tuple(PhraseSet(group) for group in cue) for cue in together)
-        crisis_words = {w for p in (*crisis, *exclusions) for w in p}
-        crisis_words.update(w for cue in together for group in cue for p in group for w in p)
-        for text in (*language.crisis, *language.crisis_exclusions):
-            plain.update(language.tokens(text, None))
-        for cue in language.crisis_together:
-            for group in cue:
-                for text in group:
-                    plain.update(language.tokens(text, None))
+        self._crisis = CrisisScreen(language, reader, plain)
+        crisis_words = {reader.stem(w) for w in self._crisis.vocabulary}
+        plain.update(self._crisis.vocabulary)
         by_word: dict[str, set[int]] = {}
         for index, pattern in enumerate(patterns):
             for phrase in pattern.phrases:
@@ -243,7 +233,7 @@ class Screener:
         """
         text = _DOTTED_LETTERS.sub(lambda m: m.group(0).replace(".", " "), text[:MAX_SCREEN_CHARS])
         every_clause = self._clauses(text)
-        if self._crisis_in(every_clause):
+        if self._crisis.found(text):
             return Screening(Tier.CRISIS, (CRISIS_SIGN,), None)
         compact_text = _compact(text)
         present = {word for clause in every_clause for word in clause.words}
@@ -267,34 +257,6 @@ class Screener:
         top_tier = fired[0][0]
         topic = next((s.topic for t, s in fired if t == top_tier and s.topic), None)
         return Screening(top_tier, tuple(s.id for _, s in fired), topic)
-
-    def _crisis_in(self, clauses: list[_Clause]) -> bool:
-        """A crisis phrase anywhere, or a crisis told in parts within one sentence ("a whole packet" of
-        "pills"), unless it is part of an everyday idiom ("dying to wear makeup")."""
-        words = [w for clause in clauses for w in clause.words]
-        excluded = self._excluded(words)
-        if any(not excluded.intersection(range(start, end)) for start, end in self._crisis.spans(words)):
-            return True
-        if not self._crisis_together:
-            return False
-        sentences: dict[int, list[str]] = {}
-        for clause in clauses:
-            sentences.setdefault(clause.sentence, []).extend(clause.words)
-        # Told in parts, the words are weaker evidence: a sentence with an everyday idiom ("I cut my leg
-        # shaving") is not read this way at all.
-        return any(
-            all(group.spans(sentence) for group in cue)
-            for sentence in sentences.values()
-            if not self._crisis_exclusions.spans(sentence)
-            for cue in self._crisis_together
-        )
-
-    def _excluded(self, words: list[str]) -> set[int]:
-        """The positions of `words` inside an everyday idiom that only sounds like a crisis."""
-        excluded: set[int] = set()
-        for start, end in self._crisis_exclusions.spans(words):
-            excluded.update(range(start, end))
-        return excluded
 
     def _fires(self, pattern: _Pattern, every_clause: list[_Clause], compact_text: str) -> Tier | None:
         sign = pattern.sign

@@ -1,0 +1,224 @@
+"""The crisis screen: thoughts of suicide or self-harm, an overdose, read before any warning sign.
+
+People in distress type fast and badly, so the screen reads a message its own way before looking for the
+phrases of `language.yaml` (`crisis`):
+
+- text-speak and split words as the words they stand for (`spellings`: "kms", "wanna", "my self");
+- typos of the crisis words themselves ("suicdal", "kil myself", "ovredose"), but never a real word that is
+  one letter away (`not_typos`: "overdone" is not "overdose");
+- filler words a phrase is read with or without (`ignored`: "if I JUST wasn't here");
+- a large number as an amount (`count_from`, `count_as`: "took 30 paracetamol").
+
+Then a crisis is a `phrases` entry anywhere; or a crisis told in parts (`together`): one phrase of each group
+in one sentence or in two sentences in a row, and none of the cue's `unless` there; or a `weak` phrase (a
+plan, a time: "I have a plan", "tonight's the night") whose sentence says nothing of aftercare (`aftercare`:
+"I have a plan for my skincare"), when a second weak cue backs it or nothing in the message is about
+aftercare. A phrase inside an everyday idiom (`exclusions`: "dying to wear makeup") never counts, and a
+sentence with such an idiom is not read for a crisis told in parts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from rapidfuzz.distance import OSA
+
+from bot.core.language import PROCEDURE_PLACEHOLDER, Language, Phrase, PhraseSet, Reader
+from bot.core.text import join_spelled, squeezed
+
+_SENTENCE_SPLIT = re.compile(r"[?!.;\n]+")
+_DOUBLED = re.compile(r"(.)\1+")
+_SHORTEST_TYPO = 4
+"""Shorter words are read as typos only when a doubled letter was typed once ("kil" for "kill")."""
+_LONG_TYPO = 7
+"""Words this long may have two slips ("suicidle"); shorter ones one."""
+
+Sentence = tuple[str, ...]
+
+
+class CrisisScreen:
+    """Finds a crisis in a message, with the words of one language read for one procedure."""
+
+    def __init__(self, language: Language, reader: Reader, other_words: Iterable[str] = ()) -> None:
+        """`other_words`: plain words the warning signs use; never read as a typo of a crisis word."""
+        self.language = language
+        self.reader = reader
+        self._spellings: dict[Phrase, tuple[str, ...]] = {}
+        for written, meant in language.crisis_spellings.items():
+            key = tuple(language.tokens(written, None))
+            if key:
+                self._spellings[key] = tuple(language.tokens(meant, None))
+        self._longest_spelling = max((len(k) for k in self._spellings), default=0)
+        self._ignored = language.crisis_ignored
+        self._phrases = PhraseSet(self._read(language.crisis))
+        self._weak = PhraseSet(self._read(language.crisis_weak))
+        self._aftercare = PhraseSet(self._read(language.crisis_aftercare))
+        self._exclusions = PhraseSet(self._read(language.crisis_exclusions))
+        self._together = tuple(
+            (
+                tuple(PhraseSet(self._read(g)) for g in cue.groups),
+                PhraseSet(self._read(cue.unless)),
+                cue.weak,
+            )
+            for cue in language.crisis_together
+        )
+        texts: list[str] = [
+            *language.crisis,
+            *language.crisis_weak,
+            *language.crisis_exclusions,
+            *language.crisis_spellings.values(),
+            *(t for cue in language.crisis_together for g in cue.groups for t in g),
+        ]
+        vocabulary = {w for text in texts for w in language.tokens(text, None) if w.isalpha()}
+        self._vocabulary = frozenset(vocabulary)
+        self._spelled_words = frozenset(w for key in self._spellings for w in key)
+        self._real = frozenset(language.crisis_not_typos) | frozenset(other_words)
+        by_squeeze: dict[str, list[str]] = {}
+        by_first: dict[str, list[str]] = {}
+        for word in sorted(vocabulary):
+            by_squeeze.setdefault(_DOUBLED.sub(r"\1", word), []).append(word)
+            if len(word) >= _SHORTEST_TYPO:
+                by_first.setdefault(word[0], []).append(word)
+        self._by_squeeze = {k: v[0] for k, v in by_squeeze.items() if len(v) == 1}
+        self._by_first = by_first
+        self._cache: dict[str, str] = {}
+
+    def _read(self, cues: Iterable[str]) -> tuple[Phrase, ...]:
+        """Cues as the screen reads messages: spellings read, ignored words left out, then stemmed."""
+        texts = []
+        for cue in cues:
+            if PROCEDURE_PLACEHOLDER in cue:
+                texts.append(cue)
+            else:
+                words = self._spelt(self.language.tokens(cue, None))
+                texts.append(" ".join(w for w in words if w not in self._ignored))
+        return self.reader.phrases(texts)
+
+    @property
+    def vocabulary(self) -> frozenset[str]:
+        """The plain words of every crisis phrase, idiom and spelling."""
+        return self._vocabulary
+
+    # ------------------------------------------------------------------------------------------- reading
+
+    def sentences(self, text: str) -> list[Sentence]:
+        """The sentences of `text` as the crisis screen reads them: stems, spellings and typos read."""
+        result = []
+        for part in _SENTENCE_SPLIT.split(text):
+            words = join_spelled(self.language.tokens(part, None), self._vocabulary)
+            words = self._spelt([self._word(w) for w in words])
+            stems = tuple(self.reader.stem(w) for w in words if w not in self._ignored)
+            if stems:
+                result.append(stems)
+        return result
+
+    def _word(self, word: str) -> str:
+        """`word`, or the crisis word it is a typo of."""
+        if (
+            word in self._vocabulary
+            or word in self._real
+            or word in self._spelled_words
+            or not word.isalpha()
+        ):
+            return word
+        cached = self._cache.get(word)
+        if cached is not None:
+            return cached
+        result = self._typo_of(word)
+        if len(self._cache) < 10_000:
+            self._cache[word] = result
+        return result
+
+    def _typo_of(self, word: str) -> str:
+        for variant in squeezed(word):
+            if variant in self._vocabulary:
+                return variant
+        single = self._by_squeeze.get(_DOUBLED.sub(r"\1", word))
+        if single is not None and len(word) >= 3:
+            return single  # "kil", "pils"
+        if len(word) < _SHORTEST_TYPO:
+            return word
+        slips = 2 if len(word) >= _LONG_TYPO else 1
+        best, best_distance = word, slips + 1
+        for known in self._by_first.get(word[0], ()):
+            if abs(len(known) - len(word)) > slips:
+                continue
+            if len(word) < 5 and sorted(known) != sorted(word):
+                continue  # a four-letter word: only two letters swapped ("lfie")
+            distance = OSA.distance(word, known, score_cutoff=slips)
+            if (
+                distance <= slips
+                and distance < best_distance
+                and not (slips == 2 and len(known) < _LONG_TYPO)
+            ):
+                best, best_distance = known, distance
+        return best
+
+    def _spelt(self, words: list[str]) -> list[str]:
+        """Text-speak and split words replaced by what they stand for ("kms", "my self")."""
+        if not self._spellings:
+            return words
+        result: list[str] = []
+        index = 0
+        while index < len(words):
+            for size in range(min(self._longest_spelling, len(words) - index), 0, -1):
+                meant = self._spellings.get(tuple(words[index : index + size]))
+                if meant is not None:
+                    result.extend(meant)
+                    index += size
+                    break
+            else:
+                result.extend(self._count(words[index]))
+                index += 1
+        return result
+
+    def _count(self, word: str) -> list[str]:
+        limit = self.language.crisis_count_from
+        if limit is not None and word.isdigit() and len(word) < 7 and int(word) >= limit:
+            return self.language.tokens(self.language.crisis_count_as, None) or [word]
+        return [word]
+
+    # ------------------------------------------------------------------------------------------- screening
+
+    def found(self, text: str) -> bool:
+        """True when `text` tells of a crisis."""
+        sentences = self.sentences(text)
+        words = [w for s in sentences for w in s]
+        excluded = _covered(self._exclusions, words)
+        if any(not excluded.intersection(range(a, b)) for a, b in self._phrases.spans(words)):
+            return True
+        weak = self._weak_count(sentences)
+        clear = [not self._exclusions.spans(s) for s in sentences]
+        for index, sentence in enumerate(sentences):
+            if not clear[index]:
+                continue
+            spans = [sentence]
+            if index + 1 < len(sentences) and clear[index + 1]:
+                spans.append(sentence + sentences[index + 1])
+            for groups, unless, weak_cue in self._together:
+                told = [s for s in spans if all(g.spans(s) for g in groups) and not unless.spans(s)]
+                if told and not weak_cue:
+                    return True
+                if any(not self._aftercare.spans(s) for s in told):
+                    weak += 1
+        if weak == 0:
+            return False
+        return weak >= 2 or not any(self._aftercare.spans(s) for s in sentences)
+
+    def _weak_count(self, sentences: Sequence[Sentence]) -> int:
+        """The weak phrases said in a sentence that says nothing of aftercare."""
+        count = 0
+        for sentence in sentences:
+            if self._aftercare.spans(sentence):
+                continue
+            excluded = _covered(self._exclusions, sentence)
+            count += sum(1 for a, b in self._weak.spans(sentence) if not excluded.intersection(range(a, b)))
+        return count
+
+
+def _covered(phrases: PhraseSet, words: Sequence[str]) -> set[int]:
+    covered: set[int] = set()
+    for start, end in phrases.spans(words):
+        covered.update(range(start, end))
+    return covered

@@ -1,0 +1,94 @@
+"""The crisis screen catches the kinds of crisis message it used to miss (typos and text-speak, self-harm
+started again, self-injury other than cutting, an overdose told as an amount or with alcohol, a plan with a
+time, passive thoughts of not being alive, inside long stories) at the crisis tier, and none of their hard
+negatives (idioms, skincare "overdoses", accidents, plans for aftercare). The filler screen catches a
+growing tongue or throat swelling and loosely told vision changes as emergencies. Phrasings are in
+tests/data (crisis-4, crisis-5, dermal_filler-signs-5) and below."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bot.core.answer import Engine
+from bot.core.model import Tier
+
+DATA = Path(__file__).parent / "data"
+PROCEDURES = ("microneedling", "chemical_peel", "dermal_filler")
+
+
+def _items(name: str) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = yaml.safe_load((DATA / name).read_text(encoding="utf-8"))
+    return items
+
+
+CRISIS_SETS = [i for name in ("crisis-4.yaml", "crisis-5.yaml") for i in _items(name)]
+CRISES = [i for i in CRISIS_SETS if i.get("crisis")]
+NEGATIVES = [i for i in CRISIS_SETS if not i.get("urgent")]
+SIGNS = _items("dermal_filler-signs-5.yaml")
+
+
+@pytest.mark.parametrize("item", CRISES, ids=lambda i: str(i["q"])[:50])
+def test_each_kind_of_crisis_is_the_crisis_tier(engine: Engine, item: dict[str, Any]) -> None:
+    for procedure in PROCEDURES:
+        answer = engine.answer(item["q"], procedure, day=item.get("day"))
+        assert answer.urgency is Tier.CRISIS, (procedure, item["q"])
+
+
+@pytest.mark.parametrize("item", NEGATIVES, ids=lambda i: str(i["q"])[:50])
+def test_hard_negatives_raise_no_alarm(engine: Engine, item: dict[str, Any]) -> None:
+    for procedure in PROCEDURES:
+        answer = engine.answer(item["q"], procedure, day=item.get("day"))
+        assert answer.urgency is not Tier.CRISIS, (procedure, item["q"])
+        assert not answer.red_flag, (procedure, item["q"], answer.urgency)
+
+
+@pytest.mark.parametrize("item", SIGNS, ids=lambda i: str(i["q"])[:50])
+def test_filler_signs_told_loosely_are_caught_at_their_tier(engine: Engine, item: dict[str, Any]) -> None:
+    answer = engine.answer(item["q"], "dermal_filler", day=item.get("day"))
+    if item.get("emergency"):
+        assert answer.urgency is Tier.EMERGENCY, item["q"]
+    elif item.get("urgent"):
+        assert answer.red_flag, item["q"]
+    else:
+        assert not answer.red_flag, item["q"]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "wanna kms",  # text-speak
+        "feeling so suicidel today",  # a typo of the crisis word
+        "i want to kil myslef",  # short words: a doubled letter typed once, two letters swapped
+        "I cut again after 3 months clean",  # relapse
+        "took 40 of my tablets",  # an amount as a number
+        "I have a plan and tonight is the night",  # two weak cues
+    ],
+)
+def test_the_screen_reads_the_way_distressed_people_type(engine: Engine, message: str) -> None:
+    assert engine.answer(message, "microneedling", day=3).urgency is Tier.CRISIS, message
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I overdone it with the serum",  # a real word one letter from "overdose"
+        "putting myself first this week, skipping the gym",  # not "cutting myself"
+        "no point giving up on the sunscreen now",  # not "no point living"
+        "took 10 minutes to ice my face",  # a number, but no medicine
+        "I have a plan for my makeup tomorrow",  # a weak cue beside aftercare
+        "thanks for everything, you have been so helpful",  # a farewell after aftercare
+    ],
+)
+def test_real_words_and_aftercare_plans_are_not_read_as_a_crisis(engine: Engine, message: str) -> None:
+    assert engine.answer(message, "microneedling", day=3).urgency is not Tier.CRISIS, message
+
+
+def test_the_words_are_data_in_the_language_file(engine: Engine) -> None:
+    language = engine.kb.language
+    assert language.crisis_spellings and language.crisis_not_typos and language.crisis_weak
+    assert language.crisis_aftercare and language.crisis_count_from
+    assert any(cue.unless for cue in language.crisis_together)
