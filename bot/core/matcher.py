@@ -244,6 +244,7 @@ class Matcher:
         self._max_phrase = max((len(p) for p in owners), default=1)
         # By the rule's position: a variant or a provider's hold changes the rule's day, not its keywords.
         self._rule_phrases: dict[str, tuple[tuple[Phrase, int], ...]] = {}
+        self._main_phrases: dict[str, tuple[Phrase, ...]] = {}
         for entry in procedure.entries:
             if entry.restriction is None:
                 continue
@@ -251,6 +252,10 @@ class Matcher:
                 (tuple(self.stems(k)), number)
                 for number, rule in enumerate(entry.restriction.rules)
                 for k in rule.keywords
+            )
+            claimed = {phrase for phrase, _ in self._rule_phrases[entry.id]}
+            self._main_phrases[entry.id] = tuple(
+                {p for k in entry.keywords if (p := tuple(self.stems(k))) and p not in claimed}
             )
 
     def _weight(self, phrase: Phrase) -> float:
@@ -737,15 +742,26 @@ class Matcher:
         return not self._tomorrow.isdisjoint(stems)
 
     def rule_for(self, entry: Entry, stems: Sequence[str]) -> RestrictionRule | None:
-        """The restriction rule a question is about: a specific product's rule when named, else the main."""
+        """The restriction rule a question is about: a specific product's rule when named, else the main.
+        When the question also names the main subject apart from that product ("sunbathe with factor 50
+        on"), the stricter of the two answers: a yes to half of a question must not allow the other half."""
         if entry.restriction is None:
             return None
         rules = entry.restriction.rules
-        best: tuple[int, RestrictionRule] | None = None
+        main = entry.restriction.main
+        best: tuple[Phrase, RestrictionRule] | None = None
         for phrase, number in self._rule_phrases.get(entry.id, ()):
-            if number < len(rules) and contains(stems, phrase) and (best is None or len(phrase) > best[0]):
-                best = (len(phrase), rules[number])
-        return best[1] if best else entry.restriction.main
+            longer = best is None or len(phrase) > len(best[0])
+            if number < len(rules) and longer and contains(stems, phrase):
+                best = (phrase, rules[number])
+        if best is None:
+            return main
+        phrase, rule = best
+        if main.resume_day > rule.resume_day:
+            rest = _without(stems, phrase)
+            if any(contains(rest, own) for own in self._main_phrases.get(entry.id, ())):
+                return main
+        return rule
 
     def _question_segments(self, text: str) -> list[tuple[str, str]]:
         """The parts of a message that ask something, each with the statements said just before it.
@@ -832,3 +848,18 @@ def _confidence(ranked: tuple[Scored, ...]) -> float:
     evidence = 1.0 - math.exp(-(1.2 * best.keyword + 1.5 * best.similarity))
     explained = min(1.0, best.coverage / _COVERAGE_KNEE)
     return round(max(0.0, min(1.0, evidence * (1.0 - 0.5 * ratio * ratio) * explained)), 3)
+
+
+def _without(words: Sequence[str], phrase: Phrase) -> list[str]:
+    """`words` with every run of `phrase` taken out (a gap left where it was, so no new run forms)."""
+    size = len(phrase)
+    result: list[str] = []
+    i = 0
+    while i < len(words):
+        if tuple(words[i : i + size]) == phrase:
+            result.append("")
+            i += size
+        else:
+            result.append(words[i])
+            i += 1
+    return result
