@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from importlib import metadata
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, TypeVar
 
 from bot.config import Config, ConfigError, check_timezone, check_token, load_config
 from bot.services import Services
@@ -42,6 +42,7 @@ from bot.storage.lock import AlreadyRunning, InstanceLock
 from bot.storage.secret import link_secret
 
 MAX_DAY = 365
+T = TypeVar("T", int, float)
 
 
 def package_version() -> str:
@@ -56,14 +57,28 @@ class UsageError(Exception):
     """A bad argument: reported as one line, exit code 2."""
 
 
-def _day(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of days") from None
-    if not 0 <= value <= MAX_DAY:
-        raise argparse.ArgumentTypeError(f"day must be between 0 (the treatment day) and {MAX_DAY}")
-    return value
+def _bounded(
+    convert: Callable[[str], T], low: T, high: T, noun: str, out_of_range: str
+) -> Callable[[str], T]:
+    """An argparse type: `convert` the text, then keep it within [low, high]; one-line errors."""
+
+    def parse(text: str) -> T:
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not {noun}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(out_of_range)
+        return value
+
+    return parse
+
+
+DAYS = "a whole number of days"
+_day = _bounded(int, 0, MAX_DAY, DAYS, f"day must be between 0 (the treatment day) and {MAX_DAY}")
+_valid_days = _bounded(int, 1, 90, DAYS, "a link is valid for 1 to 90 days")
+_days_back = _bounded(int, 1, 365, DAYS, "--since takes 1 to 365 days")
+_percent = _bounded(float, 0.0, 100.0, "a percentage", "a percentage is between 0 and 100")
 
 
 def _date(text: str) -> date:
@@ -156,9 +171,10 @@ def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
         with open(args.predictions, "w", encoding="utf-8") as handle:
             for answer in answers:
                 handle.write(json.dumps(answer.to_json(), ensure_ascii=False) + "\n")
-    if args.gate and not report.passes_gate():
+    if args.gate and not report.passes_gate(args.min_right, args.max_wrong):
         out.write(
-            "gate: FAILED (needs >= 95% accuracy, <= 2% confidently wrong, every warning sign escalated)\n"
+            f"gate: FAILED (needs >= {args.min_right:g}% right, <= {args.max_wrong:g}% confidently wrong, "
+            "every warning sign and crisis escalated in its tier, no false alarm)\n"
         )
         return 1
     return 0
@@ -296,6 +312,9 @@ def _services(config: Config, folder: Path, create: bool) -> Services:
 
 def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     """Run the Telegram bot with long polling until SIGTERM or Ctrl-C."""
+    from bot.telegram.signals import Signals  # first: a SIGHUP or SIGTERM during start-up must not kill it
+
+    signals = Signals().install()
     config = _config(
         True, AFTERCARE_DB=args.db, AFTERCARE_API_URL=args.api_url, AFTERCARE_KNOWLEDGE=args.knowledge
     )
@@ -320,7 +339,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
             from bot.telegram.app import StartFailed, run
 
             try:
-                run(config, services)
+                run(config, services, signals)
             except StartFailed as exc:
                 sys.stderr.write(f"aftercare: {exc}\n")
                 return exc.exit_code
@@ -363,6 +382,10 @@ def cmd_enroll(args: argparse.Namespace, out: TextIO) -> int:
         zone = check_timezone(args.tz or config.timezone)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    if args.patient is not None and (args.qr or args.name or args.days):
+        raise UsageError(
+            "--patient adds the treatment to someone already enrolled: no link, so no --qr, --name or --days"
+        )
     if args.qr:
         check_writable(Path(args.qr))  # before the invite exists: no link is handed out for nothing
     services = _services(config, _knowledge_folder(args, config), create=False)
@@ -377,6 +400,24 @@ def cmd_enroll(args: argparse.Namespace, out: TextIO) -> int:
             raise UsageError(f"--treated-on {args.treated_on.isoformat()} is in the future")
         if status is DateStatus.TOO_OLD:
             raise UsageError(f"--treated-on {args.treated_on.isoformat()} is more than a year ago")
+        if args.patient is not None:
+            added = services.deps.store.call(
+                services.enrollment.add_treatment,
+                args.patient,
+                args.procedure,
+                args.treated_on,
+                args.variant,
+                holds,
+            )
+            if added is None:
+                raise UsageError(
+                    f"no patient #{args.patient} (staff see the numbers in /patients and alerts)"
+                )
+            out.write(
+                f"added {added.procedure_name} of {args.treated_on.isoformat()} to patient #{args.patient}"
+                f"{f' ({added.name})' if added.name else ''}; the bot tells them in their chat\n"
+            )
+            return 0
         username = _bot_username(config, services)
         invitation = services.deps.store.call(
             services.enrollment.create_invite,
@@ -473,26 +514,6 @@ def write_qr(url: str, path: Path) -> None:
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
-def _valid_days(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of days") from None
-    if not 1 <= value <= 90:
-        raise argparse.ArgumentTypeError("a link is valid for 1 to 90 days")
-    return value
-
-
-def _days_back(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of days") from None
-    if not 1 <= value <= 365:
-        raise argparse.ArgumentTypeError("--since takes 1 to 365 days")
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     parser = argparse.ArgumentParser(
@@ -528,6 +549,12 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--predictions", metavar="OUT.jsonl", help="write one `ask --json` object per item")
     ev.add_argument("--gate", action="store_true", help="exit 1 unless the release bar is met")
     ev.add_argument(
+        "--min-right", type=_percent, default=95.0, metavar="PCT", help="the gate's topic accuracy (95)"
+    )
+    ev.add_argument(
+        "--max-wrong", type=_percent, default=2.0, metavar="PCT", help="the gate's confidently wrong (2)"
+    )
+    ev.add_argument(
         "--calibrate",
         action="store_true",
         help="also ask every example of the knowledge base of a matcher built without it (slow)",
@@ -562,6 +589,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         metavar="ENTRY=DAY",
         help="make a wait longer for this patient (never shorter), e.g. swimming_sauna_heat=3",
+    )
+    enroll.add_argument(
+        "--patient",
+        type=int,
+        metavar="N",
+        help="add the treatment to patient #N, already enrolled (re-treatment: no new link)",
     )
     enroll.add_argument("--qr", metavar="FILE.png", help="also write a QR code of the link")
     enroll.add_argument("--days", type=_valid_days, help="days the link stays valid (default: 14)")

@@ -29,6 +29,7 @@ import json
 import random
 import re
 import socket
+import sys
 import threading
 import time
 from collections import deque
@@ -366,6 +367,13 @@ class _HTTPServer(ThreadingHTTPServer):
     block_on_close = False
     fake: FakeBotAPI
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that vanished mid-request (a bot killed by a crash test) is no error of the fake; the
+        default would print a traceback for each of its connections."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -598,6 +606,11 @@ class FakeBotAPI:
         """Number of queued, not yet confirmed updates."""
         with self._lock:
             return len(self._updates)
+
+    def pending_update_ids(self) -> list[int]:
+        """The ids of the queued, not yet confirmed updates (Telegram would deliver them again)."""
+        with self._lock:
+            return [int(u["update_id"]) for u in self._updates]
 
     def mark(self) -> int:
         """Index to pass as ``since`` to ``wait_for`` to ignore earlier requests."""

@@ -217,12 +217,7 @@ def test_run_serves_refuses_a_second_instance_and_stops_on_sigterm(
         first.proc.send_signal(signal.SIGTERM)
         assert first.proc.wait(timeout=15) == 0
     finally:
-        if first.proc.poll() is None:
-            first.proc.kill()
-            first.proc.wait()
-    first.reader.join(timeout=5)
-    assert first.proc.stderr is not None
-    first.proc.stderr.close()
+        first.close()
     log = "".join(first.lines)
     assert "stopped" in log
     assert "apscheduler" not in log  # no INFO line per job run (a poll runs every second)
@@ -418,3 +413,41 @@ class _nothing:
 
     def __exit__(self, *exc: object) -> None:
         return None
+
+
+def test_enroll_a_patient_again_adds_the_treatment_and_tells_them(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from datetime import UTC, date, datetime
+
+    from bot.storage import patients
+
+    store = Store.open(env / "clinic.db")
+    try:
+        ann, _ = store.call(
+            patients.enroll, 555, 555, "Ann", "UTC", "microneedling", date.today(), datetime.now(UTC)
+        )
+    finally:
+        store.close()
+    code, out = _run(
+        ["enroll", "--patient", str(ann.id), "--procedure", "dermal_filler", "--variant", "lips",
+         "--treated-on", _days_ago(0)]
+    )  # fmt: skip
+    assert code == 0 and f"to patient #{ann.id} (Ann)" in out
+    store = Store.open(env / "clinic.db")
+    try:
+        assert [t.procedure for t in store.call(patients.treatments, ann.id)] == [
+            "dermal_filler",
+            "microneedling",
+        ]
+        [told] = store.call(
+            lambda db: db.execute("SELECT payload FROM outbox WHERE chat_id = 555").fetchall()
+        )
+        assert "added your dermal filler" in told[0]
+    finally:
+        store.close()
+    assert (
+        _run(["enroll", "--patient", "999", "--procedure", "microneedling", "--treated-on", _days_ago(0)])[0]
+        == 2
+    )
+    assert "no patient #999" in capsys.readouterr().err

@@ -218,3 +218,15 @@ def test_eval_gate_on_a_warning_sign_only_file(tmp_path: Path) -> None:
     assert code == 0, report
     path.write_text("- {q: a little dry, day: 3, urgent: true}\n")
     assert _run(["eval", str(path), "--gate"])[0] == 1
+
+
+def test_the_gate_takes_a_higher_bar(tmp_path: Path) -> None:
+    questions = tmp_path / "q.yaml"
+    questions.write_text(
+        "".join(f"- {{q: can i use retinol yet, topic: retinoids, day: {d}}}\n" for d in range(1, 20))
+        + "- {q: do you sell gift cards, topic: retinoids}\n"  # 95% right, 5% confidently wrong
+    )
+    assert _run(["eval", str(questions), "--gate"])[0] == 1  # one confidently wrong answer of 20 is 5%
+    assert _run(["eval", str(questions), "--gate", "--max-wrong", "5"])[0] == 0
+    code, report = _run(["eval", str(questions), "--gate", "--max-wrong", "5", "--min-right", "97"])
+    assert code == 1 and "needs >= 97% right, <= 5% confidently wrong" in report

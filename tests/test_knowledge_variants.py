@@ -5,6 +5,7 @@ YAML in the tests (`tests/knowledge/lash_lift.yaml`)."""
 from __future__ import annotations
 
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,8 @@ from bot.core.answer import Engine
 from bot.core.model import Tier
 from bot.core.validate import check_folder
 from bot.services.knowledge import load_engine
+from bot.storage import Store, outbox, patients
+from tests.conftest import FakeClock, make_services
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_PROCEDURE = ROOT / "tests" / "knowledge" / "lash_lift.yaml"
@@ -165,3 +168,25 @@ def test_a_step_needs_a_day_or_hours(folder: Path) -> None:
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("    - after_hours: 4\n", "    - after_hours: 4\n      day: 0\n"))
     assert any("a check-in step needs either 'day' or 'after_hours'" in p for p in _problems(folder))
+
+
+def test_a_yaml_only_procedure_plans_and_sends_its_checkins(lash: Engine, store: Store) -> None:
+    """Through the services, as the bot runs it: enrolled at 11:00 on the treatment day, the 4-hour step is
+    due at 15:00, the others at the check-in time, and each message is composed from the YAML."""
+    clock = FakeClock(datetime(2026, 11, 23, 11, 0, tzinfo=UTC))
+    services = make_services(store, lash, clock)
+    patient, treatment = store.call(
+        patients.enroll, 7, 7, "Lee", "UTC", "lash_lift", clock.today(), clock(), "lift_tint"
+    )
+    assert store.call(services.checkins.plan_treatment, treatment.id) == 3
+    rows = store.call(outbox.pending_checkins, patient.id)
+    assert [(r.step_day, r.due_at.isoformat()) for r in rows] == [
+        (0, "2026-11-23T15:00:00+00:00"),
+        (1, "2026-11-24T10:00:00+00:00"),
+        (3, "2026-11-26T10:00:00+00:00"),
+    ]
+    day_one = services.checkins.compose(rows[1])
+    assert "until tomorrow" in day_one.text
+    assert [b.label for (b,) in day_one.buttons] == [
+        o.label for o in lash.kb.procedures["lash_lift"].checkins.options
+    ]

@@ -364,6 +364,18 @@ async def test_a_relayed_message_is_laid_out_by_the_knowledge_base(
 # -- handoff --------------------------------------------------------------------------------------------
 
 
+async def test_a_reply_to_a_patient_who_blocked_the_bot_is_reported_to_staff(bot: Bot) -> None:
+    await enroll(bot, 415, "Kit")
+    await bot.say(415, "/human")
+    bot.server.push_text(415, "are you there?")
+    [_, relayed] = await staff_count(bot, 2)
+    bot.server.block(415)
+    bot.server.push_text(STAFF_CHAT, "Yes, call us", user_id=STAFF, reply_to_message_id=relayed.message_id)
+    [*_, note] = await staff_count(bot, 3)
+    assert note.text == "I could not deliver that to Kit (they may have blocked the bot)."
+    assert bot.rows("SELECT unreachable FROM patients WHERE chat_id = 415") == [(1,)]
+
+
 async def test_handoff_round_trip_for_two_patients_with_a_photo(bot: Bot) -> None:
     await enroll(bot, 411, "Hal")
     await enroll(bot, 412, "Ida")

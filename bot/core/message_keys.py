@@ -108,6 +108,7 @@ REQUIRED_MESSAGES: tuple[str, ...] = (
     "bot.human_already",
     "bot.human_unavailable",
     "bot.human_not_enrolled",
+    "bot.treatment_added",
     "bot.human_closed",
     "bot.human_closed_by_staff",
     "bot.human_none",

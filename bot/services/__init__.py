@@ -52,11 +52,11 @@ class Services:
         wording = Wording(knowledge, config)
         alerts = Alerts(deps, wording)
         handoffs = Handoffs(deps, wording)
-        enrollment = Enrollment(deps, wording)
+        checkins = Checkins(deps, wording, alerts)
+        enrollment = Enrollment(deps, wording, checkins)
         conversation = Conversation(deps, wording, alerts, handoffs, enrollment)
         privacy = Privacy(deps, wording, alerts)
         door = HandoffDoor(deps, wording, handoffs)
-        checkins = Checkins(deps, wording, alerts)
         staff = Staff(deps, wording, alerts, handoffs, enrollment, Reports(deps))
         presses = Presses(deps, wording, conversation, enrollment, privacy, door, checkins, staff)
         return cls(

@@ -106,10 +106,20 @@ class Checkins:
 
     def replan(self, db: Database, treatment_id: int) -> int:
         """Plan a treatment's pending check-ins again (its date, the patient's zone or the check-in time
-        changed); those already sent or answered stay as they are."""
+        changed); those already sent, answered or skipped stay as they are. As at the first planning, a step
+        is late only if its time came before the enrollment: one whose new time passed while the bot was down
+        is caught up (or expires) like any other missed check-in."""
         with transaction(db):
             outbox.delete_pending_checkins(db, treatment_id)
-            return self.plan_treatment(db, treatment_id, self.deps.now())
+            return self.plan_treatment(db, treatment_id)
+
+    def replan_patient(self, db: Database, patient_id: int) -> int:
+        """Plan every pending check-in of a patient again (their time zone changed); how many treatments."""
+        with transaction(db):
+            treatments = outbox.treatments_with_pending_checkins(db, patient_id)
+            for treatment_id in treatments:
+                self.replan(db, treatment_id)
+        return len(treatments)
 
     def replan_if_settings_changed(self, db: Database) -> int:
         """At start-up: when the check-in time or quiet hours differ from those the pending check-ins were

@@ -392,7 +392,7 @@ class Dispatcher:
         with transaction(db):
             outbox.mark_failed(db, row.id, "blocked", self.deps.now())
             if row.patient_id is not None and row.about_chat_id is None and row.chat_id > 0:
-                self.privacy.mark_unreachable(db, row.patient_id, row.id)
+                self.privacy.refused(db, row.chat_id, row.patient_id, row.id)
 
     async def _again(
         self, row: OutboxRow, attempts: int, error: str, wait: timedelta, report: DispatchReport

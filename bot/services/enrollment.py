@@ -12,8 +12,9 @@ from bot.core.dates import parse_date
 from bot.core.recovery import recovery_day
 from bot.services import patients as lookup
 from bot.services.base import Deps
+from bot.services.checkins import Checkins
 from bot.services.outcome import Action, Message, Outcome
-from bot.services.queue import handle_update
+from bot.services.queue import enqueue, fresh_origin, handle_update
 from bot.services.views import DateCheck, DateStatus, Invitation, PatientView, RedeemStatus
 from bot.services.wording import Wording
 from bot.storage import invites, patients, settings, setups, transaction
@@ -31,9 +32,10 @@ def deep_link(bot_username: str, payload: str) -> str:
 class Enrollment:
     """Use cases that make someone a patient of the bot."""
 
-    def __init__(self, deps: Deps, wording: Wording) -> None:
+    def __init__(self, deps: Deps, wording: Wording, checkins: Checkins) -> None:
         self.deps = deps
         self.wording = wording
+        self.checkins = checkins
 
     # -- the bot's own username, for links made offline --------------------------------------------
 
@@ -171,7 +173,33 @@ class Enrollment:
             if not invites.claim(db, invite.id, patient.id, seconds(now)):
                 raise RuntimeError("invite claimed twice on one thread")  # rolls back the enrollment
             setups.clear(db, chat_id)
+            self._follow_zone(db, owner, patient)
         return RedeemStatus.LINKED
+
+    def add_treatment(
+        self,
+        db: Database,
+        patient_id: int,
+        procedure: str,
+        treated_on: date,
+        variant: str | None = None,
+        holds: dict[str, int] | None = None,
+    ) -> PatientView | None:
+        """A clinic re-treating a patient: the treatment is added to that patient (no new link) and they are
+        told in their chat. None when there is no such patient."""
+        patient = patients.get_patient_by_id(db, patient_id)
+        if patient is None:
+            return None
+        now = self.deps.now()
+        with transaction(db):
+            treatment = patients.add_treatment(db, patient.id, procedure, treated_on, now, variant, holds)
+            view = lookup.view(self.deps, patient, treatment)
+            text = self.wording.text(
+                "treatment_added", procedure=view.procedure_name, date=treated_on.isoformat()
+            )
+            told = Message(patient.chat_id, f"{text} {self.wording.where(view)}")
+            enqueue(db, [told], now, fresh_origin())
+        return view
 
     async def start(self, update_id: int, chat_id: int, user_id: int | None, payload: str | None) -> Outcome:
         """`/start [payload]`: link by invite, greet an enrolled patient, or ask for the procedure."""
@@ -302,9 +330,20 @@ class Enrollment:
         if self.check_date(treated_on, zone).status is not DateStatus.OK:
             return None
         with transaction(db):
-            patients.enroll(db, chat_id, user_id, None, zone, procedure, treated_on, self.deps.now(), variant)
+            before = patients.get_patient(db, chat_id)
+            patient, _ = patients.enroll(
+                db, chat_id, user_id, None, zone, procedure, treated_on, self.deps.now(), variant
+            )
             setups.clear(db, chat_id)
+            self._follow_zone(db, before, patient)
         return lookup.find(self.deps, db, chat_id)
+
+    def _follow_zone(self, db: Database, before: patients.Patient | None, after: patients.Patient) -> None:
+        """A treatment enrolled in another time zone moves the patient to it: the check-ins still to come of
+        their earlier treatments are planned again in the new zone (the new treatment is planned by the
+        sender)."""
+        if before is not None and before.timezone != after.timezone:
+            self.checkins.replan_patient(db, after.id)
 
     def setup_in_progress(self, db: Database, chat_id: int, text: str) -> str | None:
         """The procedure being set up for `chat_id`: the one picked before, or the clinic's only procedure

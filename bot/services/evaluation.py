@@ -101,11 +101,12 @@ class Report:
         """Share of labelled items the engine abstained on, in percent."""
         return self._pct(self.abstained, self.labelled) if self.labelled else 0.0
 
-    def passes_gate(self) -> bool:
-        """The release bar: >= 95% topic accuracy, <= 2% confidently wrong, every warning sign escalated."""
+    def passes_gate(self, min_right: float = 95.0, max_wrong: float = 2.0) -> bool:
+        """The release bar: accuracy and confidently wrong answers within the bar (default >= 95%, <= 2%),
+        every warning sign and crisis escalated in its tier, no false alarm, every day verdict right."""
         return (
-            self.accuracy >= 95.0
-            and self.confidently_wrong_pct <= 2.0
+            self.accuracy >= min_right
+            and self.confidently_wrong_pct <= max_wrong
             and self.escalated == self.urgent
             and self.emergency_tier == self.emergencies
             and self.crisis_tier == self.crises

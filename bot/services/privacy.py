@@ -10,7 +10,7 @@ from bot.core.checkins import SkipReason
 from bot.services.alerts import Alerts
 from bot.services.base import Deps
 from bot.services.outcome import NOTHING, Action, Message, Outcome
-from bot.services.queue import handle_update
+from bot.services.queue import enqueue, fresh_origin, handle_update
 from bot.services.views import Forgotten
 from bot.services.wording import Wording
 from bot.storage import (
@@ -136,6 +136,21 @@ class Privacy:
                 outbox_id=outbox_id,
             )
         return True
+
+    def refused(self, db: Database, chat_id: int, patient_id: int, outbox_id: int) -> None:
+        """Telegram refused a message to the patient's own chat (they blocked the bot): unreachable; while a
+        person is talking with them, the staff chat hears at once that their reply did not arrive."""
+        with transaction(db):
+            self.mark_unreachable(db, patient_id, outbox_id)
+            staff_chat = self.deps.config.staff_chat_id
+            if staff_chat is None or not handoffs.is_open(db, chat_id):
+                return
+            patient = patients.get_patient_by_id(db, patient_id)
+            name = self.wording.name(patient.name if patient else None, patient_id)
+            note = Message(
+                staff_chat, self.wording.staff("handoff_undelivered", name=name), about_chat_id=chat_id
+            )
+            enqueue(db, [note], self.deps.now(), fresh_origin())
 
     def mark_reachable(self, db: Database, patient_id: int) -> None:
         """The patient unblocked the bot: their future check-ins, skipped while blocked, are sent again."""

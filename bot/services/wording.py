@@ -384,7 +384,7 @@ class Wording:
             )
             rows.extend(self.alert_buttons(view.alert_id, name=name))
         if notices:
-            lines += ["", self.staff("notices_heading"), *notices]
+            lines += [*([""] if lines else []), self.staff("notices_heading"), *notices]
         return "\n".join(lines), tuple(rows)
 
     def patient_name(self, patient: PatientView | None, fallback: str | None) -> str:

@@ -569,11 +569,12 @@ def pending_checkins(db: Database, patient_id: int) -> list[OutboxRow]:
     return [_row(r) for r in rows]
 
 
-def treatments_with_pending_checkins(db: Database) -> list[int]:
-    """Treatments that still have check-ins to send."""
+def treatments_with_pending_checkins(db: Database, patient_id: int | None = None) -> list[int]:
+    """Treatments (of every patient, or of one) that still have check-ins to send."""
     rows = db.conn.execute(
         "SELECT DISTINCT treatment_id FROM outbox WHERE kind = 'checkin' AND state = 'pending'"
-        " AND treatment_id IS NOT NULL ORDER BY treatment_id"
+        " AND treatment_id IS NOT NULL AND (? IS NULL OR patient_id = ?) ORDER BY treatment_id",
+        (patient_id, patient_id),
     ).fetchall()
     return [int(r[0]) for r in rows]
 

@@ -43,6 +43,7 @@ from bot.telegram.handlers import PATIENT_COMMANDS, Handlers
 from bot.telegram.ratelimit import RateLimiter
 from bot.telegram.render import commands
 from bot.telegram.sender import TelegramSender
+from bot.telegram.signals import Signals
 from bot.telegram.updates import InboxBot, PerChatProcessor, raw
 
 log = logging.getLogger("aftercare")
@@ -235,6 +236,7 @@ async def serve(built: Bot, stop: asyncio.Event, poll_timeout: float = 10.0) -> 
     moment (the handler is in place before anything else happens)."""
     app = built.application
     loop = asyncio.get_running_loop()
+    before = signal.getsignal(signal.SIGHUP)
     with contextlib.suppress(NotImplementedError, RuntimeError):
         loop.add_signal_handler(signal.SIGHUP, lambda: loop.create_task(built.reload(force=True)))
     try:
@@ -251,15 +253,22 @@ async def serve(built: Bot, stop: asyncio.Event, poll_timeout: float = 10.0) -> 
                 await built.stopped()
     finally:
         with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.remove_signal_handler(signal.SIGHUP)
+            # Back to the handler it had, not to the default (which would end the process at a SIGHUP).
+            if loop.remove_signal_handler(signal.SIGHUP) and before is not None:
+                signal.signal(signal.SIGHUP, before)
 
 
-def run(config: Config, services: Services) -> None:
-    """Long polling until SIGINT or SIGTERM; returns after a clean stop, StartFailed when it cannot start."""
+def run(config: Config, services: Services, signals: Signals | None = None) -> None:
+    """Long polling until SIGINT or SIGTERM; returns after a clean stop, StartFailed when it cannot start.
+    `signals`, installed at the very start of the process, tells of a SIGTERM that came during start-up."""
     # The database thread hands results back to the event loop: a short switch interval keeps that quick
     # when the loop is busy (Python's default is 5 ms per hand-over).
     sys.setswitchinterval(SWITCH_INTERVAL)
-    asyncio.run(_run(config, services))
+    try:
+        asyncio.run(_run(config, services, signals or Signals()))
+    finally:
+        if signals is not None:
+            signals.install()  # the closed loop reset SIGTERM to its default: shutting down stays clean
 
 
 REQUEST_LOGGER = "telegram.request"
@@ -324,7 +333,7 @@ async def reach_api(config: Config, stop: asyncio.Event, delays: Sequence[float]
     return False
 
 
-async def _run(config: Config, services: Services) -> None:
+async def _run(config: Config, services: Services, signals: Signals) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -334,6 +343,8 @@ async def _run(config: Config, services: Services) -> None:
         loop.add_signal_handler(
             signal.SIGHUP, lambda: loop.create_task(asyncio.to_thread(services.deps.knowledge.reload, True))
         )
+    if signals.stop:
+        return  # a SIGTERM came during start-up: stop before polling
     if not await reach_api(config, stop):
         return
     built = build(config, services)

@@ -1,0 +1,167 @@
+"""`aftercare run` and its signals, in a real subprocess against the fake Bot API: a SIGHUP at any moment of
+start-up never kills the bot, and SIGTERM stops it cleanly within 10 seconds (during start-up, while a send
+hangs, while updates are queued) without losing anything a patient sent."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.storage import Store
+from tests.fakebotapi import FakeBotAPI
+
+ROOT = Path(__file__).resolve().parent.parent
+STOP_LIMIT = 10.0
+START_LIMIT = 30.0
+
+
+class Running:
+    """`aftercare run` in a subprocess, its stderr collected line by line."""
+
+    def __init__(self, environ: dict[str, str]) -> None:
+        self.lines: list[str] = []
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "run"],
+            cwd=ROOT,
+            env=environ,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self.lines.append(line)
+
+    @property
+    def log(self) -> str:
+        return "".join(self.lines)
+
+    def said(self, text: str) -> bool:
+        return any(text in line for line in self.lines)
+
+    def wait_until(self, done: Callable[[], bool], what: str) -> None:
+        """Poll `done()` until true; fail (with the log) when the bot ended first or it takes too long."""
+        deadline = time.monotonic() + START_LIMIT
+        while not done():
+            assert self.proc.poll() is None, f"the bot ended (code {self.proc.returncode}):\n{self.log}"
+            assert time.monotonic() < deadline, f"no {what} after {START_LIMIT}s:\n{self.log}"
+            time.sleep(0.002)
+
+    def stop(self) -> int:
+        """SIGTERM; the exit code (it must come within the limit)."""
+        self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout=STOP_LIMIT)
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.reader.join(timeout=5)
+        assert self.proc.stderr is not None
+        self.proc.stderr.close()
+
+
+@pytest.fixture
+def server() -> Iterator[FakeBotAPI]:
+    with FakeBotAPI() as srv:
+        yield srv
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "bot.db"
+
+
+@pytest.fixture
+def running(server: FakeBotAPI, db: Path) -> Iterator[Running]:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("AFTERCARE_")}
+    environ.update(
+        TELEGRAM_BOT_TOKEN=server.token,
+        AFTERCARE_API_URL=server.base_url,
+        AFTERCARE_DB=str(db),
+        PYTHONPATH=str(ROOT),
+    )
+    bot = Running(environ)
+    try:
+        yield bot
+    finally:
+        bot.close()
+
+
+def started_up(db: Path) -> bool:
+    """The bot holds its instance lock: the command is running, long before it polls."""
+    return Path(f"{db}.lock").exists()
+
+
+def test_a_sighup_at_any_moment_of_start_up_does_not_kill_the_bot(
+    running: Running, server: FakeBotAPI, db: Path
+) -> None:
+    running.wait_until(lambda: started_up(db), "instance lock")
+    sent = 0
+    while not running.said("ready"):  # one every few milliseconds, through the whole start-up
+        assert running.proc.poll() is None, f"a SIGHUP ended the bot:\n{running.log}"
+        running.proc.send_signal(signal.SIGHUP)
+        sent += 1
+        time.sleep(0.02)
+    assert sent > 5
+    running.proc.send_signal(signal.SIGHUP)  # and once it runs: a reload
+    running.wait_until(lambda: running.said("knowledge base reloaded"), "reload")
+    server.push_text(88, "/start")
+    server.wait_for_messages(88, 1, timeout=10)
+    assert running.stop() == 0
+    assert "Traceback" not in running.log
+
+
+def test_a_sigterm_during_start_up_stops_cleanly_before_polling(
+    running: Running, server: FakeBotAPI, db: Path
+) -> None:
+    running.wait_until(lambda: started_up(db), "instance lock")
+    assert running.stop() == 0
+    assert server.calls("getUpdates") == []
+    assert "Traceback" not in running.log
+
+
+def test_sigterm_stops_within_ten_seconds_while_a_send_hangs_and_updates_are_queued(
+    running: Running, server: FakeBotAPI, db: Path
+) -> None:
+    running.wait_until(lambda: running.said("ready"), "ready line")
+    server.delay("sendMessage", 60)  # Telegram takes the message and never answers in time
+    mark = server.mark()
+    pushed = {server.push_text(300 + n, f"is redness normal on day {n % 5}?"): 300 + n for n in range(20)}
+    server.wait_for(lambda c: c.method == "sendMessage", since=mark, timeout=10)
+    pushed |= {server.push_text(400 + n, "can I wear makeup yet?"): 400 + n for n in range(40)}
+    assert running.stop() == 0  # within the limit, though a send hangs and updates wait
+    assert "Traceback" not in running.log
+
+    # Nothing a patient sent is lost: every update was handled, waits in the inbox for the next start, or
+    # was never confirmed to Telegram (which delivers it again); every handled one's reply went out or waits.
+    store = Store.open(db)
+    try:
+        handled = {u for (u,) in store.call(lambda d: d.execute("SELECT update_id FROM processed_updates"))}
+        inbox = {u for (u,) in store.call(lambda d: d.execute("SELECT update_id FROM inbox"))}
+        queued = {
+            c
+            for (c,) in store.call(
+                lambda d: d.execute("SELECT chat_id FROM outbox WHERE state IN ('pending', 'sending')")
+            )
+        }
+    finally:
+        store.close()
+    at_telegram = set(server.pending_update_ids())
+    assert set(pushed) <= handled | inbox | at_telegram
+    assert handled & set(pushed), "the stop came before anything was handled: the test proves nothing"
+    answered = {c.chat_id for c in server.sent_messages()}
+    for update_id in handled & set(pushed):
+        assert pushed[update_id] in answered | queued, f"the reply to update {update_id} is lost"
