@@ -110,9 +110,8 @@ def snippet(s: Suggestion) -> str:
         return "\n".join([*head, "# nothing to paste: the questions are too long or already examples", "[]"])
     if s.entry_id is not None:
         head.append(f"# closest entry: {s.entry_id} (example similarity {s.similarity:.2f})")
-        head.append(
-            f"# paste into {name} right after line {s.line} (the last of the `examples:` of '{s.entry_id}'):"
-        )
+        head.append(f"# paste into {name} right after line {s.line}")
+        head.append(f"# (the last line of the `examples:` of '{s.entry_id}'):")
         return "\n".join([*head, *(f"{ITEM_INDENT}- {_q(x)}" for x in s.examples)])
     keywords = list(s.new_keywords)
     title = s.examples[0][:40].strip().capitalize()
