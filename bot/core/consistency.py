@@ -10,8 +10,8 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from bot.core.language import Reader
 from bot.core.loader import DEFAULT_VARIANT, VARIANT_KEYS, Problem
-from bot.core.matcher import Matcher
 from bot.core.model import Kind, KnowledgeBase, Procedure
 from bot.core.yamlsafe import LoadedYaml
 
@@ -30,17 +30,17 @@ def keyword_collisions(procedure: Procedure, kb: KnowledgeBase, loaded: LoadedYa
     """A restriction word (a rule's keyword, or a keyword of a restriction entry) that another entry of the
     same procedure claims as a keyword too: a question with it could be routed to either, and a rule's day
     would depend on the tie. Compared as the matcher reads them (stemmed), so "powdery" claims "powder"."""
-    matcher = Matcher(procedure, kb.language)
+    reader = Reader(kb.language, (procedure.name, procedure.title, *procedure.aliases))  # the matcher's
     claims: dict[tuple[str, ...], dict[str, _Claim]] = defaultdict(dict)
     for index, entry in enumerate(procedure.entries):
         restriction = entry.kind is Kind.RESTRICTION
         for number, keyword in enumerate(entry.keywords):
             claim = _Claim(restriction, ("entries", index, "keywords", number), keyword)
-            claims[tuple(matcher.stems(keyword))].setdefault(entry.id, claim)
+            claims[tuple(reader.stems(keyword))].setdefault(entry.id, claim)
         for rule_number, rule in enumerate(entry.restriction.rules if entry.restriction else ()):
             for number, keyword in enumerate(rule.keywords):
                 path = ("entries", index, "restriction", "rules", rule_number, "keywords", number)
-                claims[tuple(matcher.stems(keyword))][entry.id] = _Claim(True, path, keyword)
+                claims[tuple(reader.stems(keyword))][entry.id] = _Claim(True, path, keyword)
     problems = []
     for phrase, owners in claims.items():
         if not phrase or len(owners) < 2 or not any(c.restriction for c in owners.values()):
