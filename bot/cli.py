@@ -14,8 +14,6 @@ from importlib import metadata
 from pathlib import Path
 from typing import TextIO, TypeVar
 
-import yaml
-
 from bot.config import Config, ConfigError, check_timezone, check_token, load_config
 from bot.services import Services
 from bot.services.answering import Answering, DayError
@@ -24,7 +22,7 @@ from bot.services.evaluation import (
     EvalFileError,
     evaluate,
     leave_one_out,
-    parse_items,
+    read_items,
     render,
     render_calibration,
 )
@@ -153,15 +151,17 @@ def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
         check_writable(Path(args.predictions))  # before the run, not after it
     answering = _answering(args)
     path = Path(args.file)
+    entry_ids = {e.id for e in answering.knowledge.engine.procedure(args.procedure).entries}
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        items = parse_items(data)
+        items = read_items(path.read_text(encoding="utf-8"), entry_ids)
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except yaml.YAMLError as exc:
-        raise UsageError(f"{path} is not valid YAML: {str(exc).splitlines()[0]}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"cannot read {path}: not UTF-8 text") from None
     except EvalFileError as exc:
-        raise UsageError(f"{path}: {exc}") from None
+        for problem in exc.problems:  # `file:line: message`, as `kb check` writes them
+            sys.stderr.write(f"{path}:{problem.line}: {problem.message}\n")
+        return 2
     report, answers = evaluate(answering.knowledge.engine, args.procedure, items, args.variant)
     out.write(render(report) + "\n")
     if args.calibrate:

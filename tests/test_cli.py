@@ -145,7 +145,7 @@ def test_eval_refuses_an_unwritable_predictions_path_before_the_run(
     [
         ("just text", "must be a YAML list"),
         ("- {topic: x}", "item 1 has no text 'q'"),
-        ("- [", "not valid YAML"),
+        ("- [", ": YAML syntax error"),
     ],
 )
 def test_eval_bad_file(

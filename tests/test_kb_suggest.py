@@ -80,6 +80,21 @@ def test_suggestions_are_valid_yaml_that_kb_check_accepts_once_pasted(tmp_path: 
     order = sorted(documents, key=lambda d: -int(re.findall(r"after line (\d+)", d)[0]))
     for document in order:
         paste(folder, document)
+    # The new entries' answers are still stubs: refused, each at its line, until the clinic writes them.
+    code, checked = run("kb", "check", str(folder))
+    assert code == 1
+    target = folder / "microneedling.yaml"
+    lines = target.read_text(encoding="utf-8").splitlines()
+    stubs_at = [n for n, line in enumerate(lines, 1) if "TODO" in line]
+    assert len(stubs_at) == sum(1 for d in documents if "new entry" in d)
+    refused = checked.splitlines()
+    assert [r.split(": entry ")[0] for r in refused] == [f"{target}:{n}" for n in stubs_at], checked
+    assert all("answer is a placeholder" in r for r in refused)
+    assert any(f"entry '{stub['id']}'" in r for r in refused)
+    written = target.read_text(encoding="utf-8").replace(
+        "TODO: the answer, in the clinic’s words.", "Please ask the clinic about this before your visit."
+    )
+    target.write_text(written, encoding="utf-8")
     code, checked = run("kb", "check", str(folder))
     assert code == 0, checked
     files = [p for p in (ROOT / "knowledge").glob("*.yaml") if p.stem not in ("messages", "language")]

@@ -149,11 +149,10 @@ def test_unknown_and_missing_variants_are_reported_with_their_lines(folder: Path
     lines = text.splitlines()
     unknown = next(i for i, line in enumerate(lines, 1) if "lift_tnt" in line)
     missing = next(i for i, line in enumerate(lines, 1) if "normal_until_day: {lift: 1}" in line)
-    assert f"{path}:{unknown}: entries[0].restriction.resume_day: unknown variant lift_tnt" in problems
-    assert (
-        f"{path}:{missing}: entries[2].symptom.normal_until_day: no value for lift_tint (add it or 'default')"
-        in problems
-    )
+    where = "entries[wetting_lashes].restriction.resume_day"  # an entry is named by its id, not its index
+    assert f"{path}:{unknown}: {where}: unknown variant lift_tnt" in problems
+    where = "entries[irritation].symptom.normal_until_day"
+    assert f"{path}:{missing}: {where}: no value for lift_tint (add it or 'default')" in problems
 
 
 def test_a_rule_day_placeholder_must_name_a_rule_of_its_entry(folder: Path) -> None:

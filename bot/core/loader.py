@@ -66,6 +66,9 @@ class LoadResult:
     kb: KnowledgeBase | None
     problems: list[Problem]
     lines: dict[str, LoadedYaml]
+    partial: KnowledgeBase | None = None
+    """When some file is unusable: the procedures that did load (with the language file when it loaded), so
+    that `kb check` can report their problems in the same run instead of one kind of problem at a time."""
 
 
 Monotonic = Callable[[], float]
@@ -119,7 +122,10 @@ def load_folder(folder: Path, monotonic: Monotonic | None = None) -> LoadResult:
     if not procedures and not problems:
         problems.append(Problem(str(folder), 0, "no procedure files in this folder"))
     if problems or messages is None or language is None:
-        return LoadResult(None, sorted(problems), loaded_files)
+        partial = None
+        if language is not None:
+            partial = KnowledgeBase(procedures, messages or {}, variants, language)
+        return LoadResult(None, sorted(problems), loaded_files, partial)
     return LoadResult(KnowledgeBase(procedures, messages, variants, language), [], loaded_files)
 
 
@@ -169,7 +175,7 @@ def _validation_problems(name: str, loaded: LoadedYaml, error: ValidationError) 
             continue  # the union member that does not fit the value's shape: its error says nothing
         if loc in problems:  # the other members of a union ("a number, or one per variant") say the same
             continue
-        where = _dotted(loc)
+        where = _dotted(loc, loaded.data)
         message = item["msg"]
         if item["type"] == "extra_forbidden":
             message = "unknown key (check the spelling)"
@@ -213,10 +219,20 @@ def _data_loc(data: object, loc: tuple[Any, ...]) -> tuple[tuple[Any, ...], list
     return tuple(kept), tags, at_tag
 
 
-def _dotted(loc: tuple[Any, ...]) -> str:
+def _dotted(loc: tuple[Any, ...], data: object = None) -> str:
+    """`entries[retinoids].restriction.resume_day`: an item of a list is named by its `id` when it has one
+    (the clinic searches the file for the id; a position in a long list is hard to count), else by index."""
     text = ""
+    node = data
     for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+        if isinstance(part, int):
+            item = node[part] if isinstance(node, list) and 0 <= part < len(node) else None
+            ident = item.get("id") if isinstance(item, dict) else None
+            text += f"[{ident}]" if isinstance(ident, str) and ident else f"[{part}]"
+            node = item
+        else:
+            text += f".{part}" if text else str(part)
+            node = node.get(part) if isinstance(node, dict) else None
     return text or "file"
 
 
@@ -229,7 +245,11 @@ def _messages(name: str, loaded: LoadedYaml, problems: list[Problem]) -> dict[st
     bad = _non_text_values(loaded.data, ())
     for path in bad:
         problems.append(
-            Problem(name, loaded.line_of(path), f"{_dotted(path)}: must be text or a list of texts")
+            Problem(
+                name,
+                loaded.line_of(path),
+                f"{_dotted(path, loaded.data)}: must be text or a list of texts",
+            )
         )
     return None if bad else dict(loaded.data)
 
@@ -358,12 +378,18 @@ def _variant_problems(name: str, loaded: LoadedYaml, variants: list[str]) -> lis
                 missing = [v for v in variants if v not in value and DEFAULT_VARIANT not in value]
                 if unknown:
                     problems.append(
-                        Problem(name, line, f"{_dotted(child)}: unknown variant {', '.join(unknown)}")
+                        Problem(
+                            name, line, f"{_dotted(child, loaded.data)}: unknown variant {', '.join(unknown)}"
+                        )
                     )
                 elif missing or not value:
                     listed = ", ".join(missing) or "any"
                     problems.append(
-                        Problem(name, line, f"{_dotted(child)}: no value for {listed} (add it or 'default')")
+                        Problem(
+                            name,
+                            line,
+                            f"{_dotted(child, loaded.data)}: no value for {listed} (add it or 'default')",
+                        )
                     )
             else:
                 walk(value, child)

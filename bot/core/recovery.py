@@ -59,7 +59,8 @@ def when_text(kb: KnowledgeBase, from_day: int, treated_on: date | None) -> str:
 
 def entry_values(kb: KnowledgeBase, entry: Entry, treated_on: date | None) -> dict[str, object]:
     """The entry's own days for its texts: `{resume_day}`, `{resume_when}` and, per named rule,
-    `{resume_day_<id>}` / `{resume_when_<id>}`; `{normal_until_day}` for a symptom."""
+    `{resume_day_<id>}` / `{resume_when_<id>}`; `{resume_hours}` (`_<id>`) for "the first 48 hours";
+    `{normal_until_day}` for a symptom."""
     values: dict[str, object] = {}
     if entry.restriction is not None:
         for rule in entry.restriction.all_rules:
@@ -67,6 +68,7 @@ def entry_values(kb: KnowledgeBase, entry: Entry, treated_on: date | None) -> di
             if suffix == "_None":
                 continue
             values[f"resume_day{suffix}"] = rule.resume_day
+            values[f"resume_hours{suffix}"] = rule.resume_day * 24
             values[f"resume_when{suffix}"] = when_text(kb, rule.resume_day, treated_on)
     if entry.symptom is not None:
         values["normal_until_day"] = entry.symptom.normal_until_day

@@ -7,7 +7,6 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from bot.core.grouping import Group, group_questions
 from bot.core.language import Language
@@ -71,13 +70,15 @@ def suggest(result: LoadResult, procedure: Procedure, groups: Sequence[Group]) -
             index = next(i for i, e in enumerate(procedure.entries) if e.id == top.entry_id)
             entry = procedure.entries[index]
             known = {" ".join(x.casefold().split()).rstrip("?!. ") for x in entry.examples}
-            line = loaded.line_of(("entries", index, "examples"))
+            line = loaded.end_of(("entries", index, "examples"))  # after its last example
             examples = _unique(group.texts, known)
             found.append(
                 Suggestion(group, procedure.id, procedure.source, entry.id, top.similarity, line, examples)
             )
         else:
-            line = loaded.line_of(("warning_signs",)) - 1
+            # After the last line of the last entry, wherever `entries:` stands in the file (before or after
+            # `warning_signs:`): a new entry pasted there can only join `entries:`.
+            line = loaded.end_of(("entries",))
             examples = _unique(group.texts, set())
             similarity = top.similarity if top else 0.0
             words = _content_words(language, examples[0] if examples else group.example)
@@ -103,19 +104,23 @@ def _content_words(language: Language, text: str) -> list[str]:
 
 def snippet(s: Suggestion) -> str:
     """The YAML for one suggestion: comments saying where it goes, then the lines to paste."""
-    name = Path(s.file).name
+    name = s.file  # the path of the very file the line number is for (the clinic's copy, not the shipped one)
     head = [f"# asked {s.group.count}x, e.g. {_q(s.group.example)}"]
     if not s.examples:
         return "\n".join([*head, "# nothing to paste: the questions are too long or already examples", "[]"])
     if s.entry_id is not None:
         head.append(f"# closest entry: {s.entry_id} (example similarity {s.similarity:.2f})")
-        head.append(f"# paste into {name} right after line {s.line} (the `examples:` of '{s.entry_id}'):")
+        head.append(f"# paste into {name} right after line {s.line}")
+        head.append(f"# (the last line of the `examples:` of '{s.entry_id}'):")
         return "\n".join([*head, *(f"{ITEM_INDENT}- {_q(x)}" for x in s.examples)])
     keywords = list(s.new_keywords)
     title = s.examples[0][:40].strip().capitalize()
     examples = list(s.examples)
-    head.append("# no entry is close: a new entry (write its answer, check its kind and keywords)")
-    head.append(f"# paste into {name} after line {s.line}, at the end of `entries:`:")
+    head.append(
+        "# no entry is close: a new entry (write its answer: `kb check` refuses the TODO; check its kind"
+    )
+    head.append("# and keywords)")
+    head.append(f"# paste into {name} right after line {s.line}, at the end of `entries:`:")
     lines = [
         f"{ENTRY_INDENT}- id: {s.new_id}",
         f"{ENTRY_INDENT}  kind: info",

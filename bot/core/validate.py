@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.core.consistency import day_contradictions, keyword_collisions, unfinished_texts
 from bot.core.loader import MESSAGES_FILE, LoadResult, Monotonic, Problem, load_folder
 from bot.core.matcher import Matcher
 from bot.core.message_keys import REQUIRED_MESSAGES, WARNING_QUESTIONS
@@ -63,11 +64,13 @@ KNOWN_PLACEHOLDERS = frozenset(
         # an entry's own days (see ENTRY_DAY_PREFIXES for a named rule's)
         "resume_day",
         "resume_when",
+        "resume_hours",
         "normal_until_day",
     }
 )
-ENTRY_DAY_PREFIXES = ("resume_day_", "resume_when_")
-"""`{resume_day_<rule id>}` and `{resume_when_<rule id>}`: the day of a restriction rule with that id."""
+ENTRY_DAY_PREFIXES = ("resume_day_", "resume_when_", "resume_hours_")
+"""`{resume_day_<rule id>}`, `{resume_when_<rule id>}` and `{resume_hours_<rule id>}`: the day of a
+restriction rule with that id."""
 
 
 def check_folder(
@@ -79,18 +82,24 @@ def check_folder(
     `aftercare kb check`, left out when the bot loads its knowledge so that one odd example cannot stop it.
     """
     result = load_folder(folder, monotonic)
-    if result.kb is None:
-        return None, result.problems
-    problems: list[Problem] = []
-    for procedure in result.kb.procedures.values():
-        problems.extend(_check_procedure(procedure, result, routing))
+    problems: list[Problem] = list(result.problems)
+    # The files that did load are checked even when another one did not: every problem in one run.
+    kb = result.kb or result.partial
+    if kb is not None:
+        for procedure in kb.procedures.values():
+            problems.extend(_check_procedure(procedure, kb, result, routing))
     problems.extend(_check_placeholders(result))
-    problems.extend(_check_messages(result))
-    problems.sort()
+    for name, loaded in result.lines.items():
+        problems.extend(unfinished_texts(name, loaded))
+    if not any(p.file.endswith(MESSAGES_FILE) for p in result.problems):
+        problems.extend(_check_messages(result))
+    problems = sorted(set(problems))
     return (None if problems else result.kb), problems
 
 
-def _check_procedure(procedure: Procedure, result: LoadResult, routing: bool) -> list[Problem]:
+def _check_procedure(
+    procedure: Procedure, kb: KnowledgeBase, result: LoadResult, routing: bool
+) -> list[Problem]:
     name = procedure.source
     loaded = result.lines[name]
     problems = []
@@ -102,15 +111,17 @@ def _check_procedure(procedure: Procedure, result: LoadResult, routing: bool) ->
             index = procedure.entries.index(entry)
             line = loaded.line_of(("entries", index, "kind"))
             problems.append(Problem(name, line, f"entry '{topic}': kind must be '{kind.value}'"))
+    problems.extend(keyword_collisions(procedure, kb, loaded))
+    variants = [kb.procedure(procedure.id, v.id) for v in procedure.variants] or [procedure]
+    problems.extend(day_contradictions(variants, loaded))
     if routing:
-        problems.extend(_check_routing(procedure, loaded, result))
+        problems.extend(_check_routing(procedure, loaded, kb))
     return problems
 
 
-def _check_routing(procedure: Procedure, loaded: LoadedYaml, result: LoadResult) -> list[Problem]:
+def _check_routing(procedure: Procedure, loaded: LoadedYaml, kb: KnowledgeBase) -> list[Problem]:
     problems = []
-    assert result.kb is not None
-    matcher = Matcher(procedure, result.kb.language)
+    matcher = Matcher(procedure, kb.language)
     for index, entry in enumerate(procedure.entries):
         for number, example in enumerate(entry.examples):
             routed = matcher.match(example)

@@ -35,11 +35,22 @@ class LoadedYaml:
 
     data: Any
     lines: dict[Path_, int] = field(default_factory=dict)
+    ends: dict[Path_, int] = field(default_factory=dict)
+    """The last line of every value with content (blank and comment lines after it are not counted)."""
 
     def line_of(self, path: Path_) -> int:
         """The line of `path`, or of its nearest ancestor that has one."""
         for end in range(len(path), -1, -1):
             line = self.lines.get(tuple(path[:end]))
+            if line is not None:
+                return line
+        return 1
+
+    def end_of(self, path: Path_) -> int:
+        """The last line of the value at `path` (of its nearest ancestor that has one): text pasted right
+        after it joins that value, a multi-line answer included."""
+        for end in range(len(path), -1, -1):
+            line = self.ends.get(tuple(path[:end]))
             if line is not None:
                 return line
         return 1
@@ -62,7 +73,7 @@ def load_yaml_text(text: str) -> LoadedYaml:
         raise YamlProblem(1, "nesting is too deep") from None
     loaded = LoadedYaml(data=None)
     if root is not None:
-        loaded.data = _Builder(loaded.lines).build(root, (), 0)
+        loaded.data = _Builder(loaded.lines, loaded.ends, text.splitlines()).build(root, (), 0)
     return loaded
 
 
@@ -86,8 +97,10 @@ def _refuse_unsafe_events(text: str) -> None:
 class _Builder:
     """Turns composed nodes into plain data, recording the line of every key and item."""
 
-    def __init__(self, lines: dict[Path_, int]) -> None:
+    def __init__(self, lines: dict[Path_, int], ends: dict[Path_, int], text: list[str]) -> None:
         self.lines = lines
+        self.ends = ends
+        self.text = text
         self.constructor = yaml.constructor.SafeConstructor()
 
     def build(self, node: yaml.Node, path: Path_, depth: int) -> Any:
@@ -95,15 +108,36 @@ class _Builder:
             raise YamlProblem(node.start_mark.line + 1, "nesting is too deep")
         self.lines.setdefault(path, node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path, depth)
-        if isinstance(node, yaml.SequenceNode):
-            items = []
+            value: Any = self._mapping(node, path, depth)
+        elif isinstance(node, yaml.SequenceNode):
+            value = []
             for index, item in enumerate(node.value):
                 child = (*path, index)
                 self.lines[child] = item.start_mark.line + 1
-                items.append(self.build(item, child, depth + 1))
-            return items
-        return self.scalar(node)
+                value.append(self.build(item, child, depth + 1))
+        else:
+            value = self.scalar(node)
+        self.ends[path] = self._end(node, path)
+        return value
+
+    def _end(self, node: yaml.Node, path: Path_) -> int:
+        """The last line with content of `node`: its last child's last, or where its text ends."""
+        start = node.start_mark.line + 1
+        end = start
+        if isinstance(node, yaml.MappingNode) and node.value:
+            end = max(end, self.ends.get((*path, str(self.scalar(node.value[-1][0]))), start))
+        elif isinstance(node, yaml.SequenceNode) and node.value:
+            end = max(end, self.ends.get((*path, len(node.value) - 1), start))
+        if isinstance(node, yaml.ScalarNode) or getattr(node, "flow_style", False):
+            mark = node.end_mark
+            end = max(end, mark.line + (1 if mark.column > 0 else 0))
+        while end > start and self._empty(end):
+            end -= 1
+        return end
+
+    def _empty(self, line: int) -> bool:
+        text = self.text[line - 1].strip() if 0 < line <= len(self.text) else ""
+        return not text or text.startswith("#")
 
     def _mapping(self, node: yaml.MappingNode, path: Path_, depth: int) -> dict[Any, Any]:
         result: dict[Any, Any] = {}

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.core.answer import Answer, Engine
 from bot.core.matcher import DEFAULT_THRESHOLD, Matcher
 from bot.core.model import KnowledgeBase, Tier
+from bot.core.yamlsafe import LoadedYaml, YamlProblem, load_yaml_text
 
 OTHER = "other"
 """The label of questions no entry covers: the right behaviour is to abstain, or to hand over to the clinic's
@@ -19,8 +20,37 @@ ALSO = "also"
 one of these is right."""
 
 
+ITEM_KEYS: dict[str, str] = {
+    "q": "the question, as a patient would write it (required)",
+    "topic": "the entry id that should answer it, or `other`: no entry should (abstain or hand over)",
+    ALSO: "entry ids that may lead a two-part answer, with the topic among the answered ones",
+    "day": "the patient's day of recovery (0 = treatment day)",
+    "allowed": "the restriction verdict expected on that day (true: allowed now)",
+    "urgent": "true: a warning sign that must be escalated; false: must not be",
+    "emergency": "with urgent: the emergency tier is expected",
+    "crisis": "the crisis tier is expected (thoughts of suicide or self-harm, an overdose)",
+    "source": "where the question was found (not scored)",
+    "written": "true when the team wrote the question rather than found it (not scored)",
+}
+"""Every key an item of a question file may have; anything else is reported (a typo would be ignored)."""
+_BOOLEAN_KEYS = ("allowed", "urgent", "emergency", "crisis", "written")
+
+
+@dataclass(frozen=True, order=True)
+class EvalProblem:
+    """One thing wrong with a question file, at a 1-based line."""
+
+    line: int
+    message: str
+
+
 class EvalFileError(Exception):
-    """The question file is not a list of items with a `q`."""
+    """The question file cannot be scored; `problems` says why, each at its line."""
+
+    def __init__(self, problems: Sequence[EvalProblem] | str) -> None:
+        found = [EvalProblem(1, problems)] if isinstance(problems, str) else sorted(problems)
+        super().__init__("\n".join(f"line {p.line}: {p.message}" for p in found))
+        self.problems = found
 
 
 @dataclass
@@ -85,17 +115,100 @@ class Report:
         )
 
 
-def parse_items(data: Any) -> list[dict[str, Any]]:
-    """Validate the loaded question file: a list of mappings, each with a text `q`."""
+def read_items(text: str, topics: Collection[str] | None = None) -> list[dict[str, Any]]:
+    """Parse and check a question file's text (see `parse_items`); YAML errors carry their line too."""
+    try:
+        loaded = load_yaml_text(text)
+    except YamlProblem as exc:
+        raise EvalFileError([EvalProblem(exc.line, exc.message)]) from None
+    return parse_items(loaded.data, topics, loaded)
+
+
+def parse_items(
+    data: Any, topics: Collection[str] | None = None, loaded: LoadedYaml | None = None
+) -> list[dict[str, Any]]:
+    """Check a loaded question file: a list of mappings, each with a text `q` and only the keys of
+    `ITEM_KEYS`, with values of the right type. With `topics` (the procedure's entry ids), a `topic` or an
+    `also` that is none of them (nor `other` for a topic) is refused too: it could never be answered right.
+    Every problem is reported at once (`EvalFileError.problems`), at its line when `loaded` gives lines."""
+
+    def line(*path: str | int) -> int:
+        return loaded.line_of(path) if loaded is not None else 1
+
     if not isinstance(data, list):
-        raise EvalFileError("the file must be a YAML list of items, each with a 'q'")
-    for number, item in enumerate(data, start=1):
-        if not isinstance(item, dict) or not isinstance(item.get("q"), str):
-            raise EvalFileError(f"item {number} has no text 'q'")
+        raise EvalFileError([EvalProblem(1, "the file must be a YAML list of items, each with a 'q'")])
+    problems: list[EvalProblem] = []
+    for index, item in enumerate(data):
+        number = index + 1
+        if not isinstance(item, dict):
+            problems.append(EvalProblem(line(index), f"item {number} is not a mapping with a 'q'"))
+            continue
+        for key in item:
+            if key not in ITEM_KEYS:
+                known = ", ".join(ITEM_KEYS)
+                problems.append(
+                    EvalProblem(line(index, str(key)), f"item {number}: unknown key '{key}' (known: {known})")
+                )
+        question = item.get("q")
+        if not isinstance(question, str) or not question.strip():
+            problems.append(EvalProblem(line(index, "q"), f"item {number} has no text 'q'"))
         day = item.get("day")
         if day is not None and (not isinstance(day, int) or isinstance(day, bool) or day < 0):
-            raise EvalFileError(f"item {number}: 'day' must be a whole number of days, 0 or more")
+            problems.append(
+                EvalProblem(
+                    line(index, "day"), f"item {number}: 'day' must be a whole number of days, 0 or more"
+                )
+            )
+        for key in _BOOLEAN_KEYS:
+            if key in item and not isinstance(item[key], bool):
+                problems.append(
+                    EvalProblem(line(index, key), f"item {number}: '{key}' must be true or false")
+                )
+        if "source" in item and not isinstance(item["source"], str):
+            problems.append(EvalProblem(line(index, "source"), f"item {number}: 'source' must be text"))
+        problems.extend(_topic_problems(item, index, topics, line))
+    if problems:
+        raise EvalFileError(problems)
     return data
+
+
+def _topic_problems(
+    item: dict[Any, Any], index: int, topics: Collection[str] | None, at: Callable[..., int]
+) -> list[EvalProblem]:
+    """A `topic` and `also` that name entries of the procedure (`topics`), or `other` for a topic."""
+    number = index + 1
+
+    def line(*path: str | int) -> int:
+        return at(index, *path)
+
+    problems = []
+    topic = item.get("topic")
+    if "topic" in item and not isinstance(topic, str):
+        problems.append(
+            EvalProblem(line("topic"), f"item {number}: 'topic' must be an entry id or '{OTHER}'")
+        )
+    elif topics is not None and topic is not None and topic != OTHER and topic not in topics:
+        problems.append(
+            EvalProblem(
+                line("topic"),
+                f"item {number}: unknown topic '{topic}': not an entry id of the procedure "
+                f"(label '{OTHER}' when no entry should answer)",
+            )
+        )
+    also = item.get(ALSO)
+    if ALSO in item and (not isinstance(also, list) or not all(isinstance(a, str) for a in also)):
+        problems.append(EvalProblem(line(ALSO), f"item {number}: '{ALSO}' must be a list of entry ids"))
+    elif topics is not None and isinstance(also, list):
+        for position, other in enumerate(also):
+            if other not in topics:
+                problems.append(
+                    EvalProblem(
+                        line(ALSO, position),
+                        f"item {number}: unknown topic '{other}' in '{ALSO}': "
+                        "not an entry id of the procedure",
+                    )
+                )
+    return problems
 
 
 def evaluate(
