@@ -4,6 +4,7 @@ hangs, while updates are queued) without losing anything a patient sent."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from bot.storage import Store
+from bot.telegram.app import Coalesced
 from tests.fakebotapi import FakeBotAPI
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -165,3 +167,28 @@ def test_sigterm_stops_within_ten_seconds_while_a_send_hangs_and_updates_are_que
     answered = {c.chat_id for c in server.sent_messages()}
     for update_id in handled & set(pushed):
         assert pushed[update_id] in answered | queued, f"the reply to update {update_id} is lost"
+
+
+async def test_a_burst_of_reload_requests_runs_the_reload_at_most_twice() -> None:
+    """Thirty SIGHUPs while a reload runs: that reload finishes, one more follows, nothing piles up for the
+    shutdown to wait for."""
+    runs = 0
+    release = asyncio.Event()
+
+    async def reload() -> None:
+        nonlocal runs
+        runs += 1
+        await release.wait()
+
+    reloads = Coalesced(reload)
+    for _ in range(30):
+        reloads.request()
+        await asyncio.sleep(0)
+    release.set()
+    while reloads.task is not None and not reloads.task.done():
+        await asyncio.sleep(0.01)
+    assert runs == 2
+    reloads.request()  # a request after the burst runs again
+    assert reloads.task is not None
+    await reloads.task
+    assert runs == 3

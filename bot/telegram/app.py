@@ -12,7 +12,7 @@ import json
 import logging
 import signal
 import sys
-from collections.abc import Callable, Coroutine, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -199,6 +199,31 @@ def build(config: Config, services: Services, limiter: RateLimiter | None = None
     return built
 
 
+class Coalesced:
+    """A job asked for again and again (a SIGHUP per log rotation, or dozens in a burst) runs once at a time,
+    and once more after it when asked meanwhile: a burst never queues a pile of reloads that shutdown must
+    wait for."""
+
+    def __init__(self, job: Callable[[], Awaitable[object]]) -> None:
+        self.job = job
+        self.task: asyncio.Task[None] | None = None
+        self.again = False
+
+    def request(self) -> None:
+        """Run the job now, or once more when the run in progress ends."""
+        if self.task is not None and not self.task.done():
+            self.again = True
+            return
+        self.task = asyncio.get_running_loop().create_task(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            self.again = False
+            await self.job()
+            if not self.again:
+                return
+
+
 def error_handler(built: Bot) -> ErrorHandler:
     """Log a failure without the patient's words or the token, and queue the polite fallback for them."""
 
@@ -238,7 +263,7 @@ async def serve(built: Bot, stop: asyncio.Event, poll_timeout: float = 10.0) -> 
     loop = asyncio.get_running_loop()
     before = signal.getsignal(signal.SIGHUP)
     with contextlib.suppress(NotImplementedError, RuntimeError):
-        loop.add_signal_handler(signal.SIGHUP, lambda: loop.create_task(built.reload(force=True)))
+        loop.add_signal_handler(signal.SIGHUP, Coalesced(lambda: built.reload(force=True)).request)
     try:
         async with app:
             await built.started()
@@ -340,9 +365,8 @@ async def _run(config: Config, services: Services, signals: Signals) -> None:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     with contextlib.suppress(NotImplementedError, RuntimeError):  # until `serve` takes over: reload now
-        loop.add_signal_handler(
-            signal.SIGHUP, lambda: loop.create_task(asyncio.to_thread(services.deps.knowledge.reload, True))
-        )
+        early = Coalesced(lambda: asyncio.to_thread(services.deps.knowledge.reload, True))
+        loop.add_signal_handler(signal.SIGHUP, early.request)
     if signals.stop:
         return  # a SIGTERM came during start-up: stop before polling
     if not await reach_api(config, stop):
