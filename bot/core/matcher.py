@@ -66,6 +66,11 @@ _LIST_ITEM_WORDS = 3
 """A part this short that starts like a list item ("the sauna") continues the question before it."""
 _DENIABLE = (Kind.RED_FLAG, Kind.SYMPTOM)
 """Kinds of entry whose keywords, denied ("no pus"), are not evidence for them."""
+_MERGED_DOUBT = 0.5
+"""How much doubt a word merged by its stem with another form carries, against 1 for a corrected typo."""
+_DOUBT_SLOPE = 0.5
+"""How much of the confidence a match resting wholly on doubtful words loses (chosen on the shared development
+sets and leave-one-out over the examples, checked on the project's own held-out sets)."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,10 @@ class Scored:
     coverage: float = 1.0
     phrases: frozenset[Phrase] = frozenset()
     """The keyword phrases of this entry found in the text."""
+    doubt: float = 0.0
+    """The share of what this entry explains that rests on words read with doubt: typos corrected to a word of
+    the knowledge base ("sunscrean"), or a form of a word the knowledge base never uses merged by its stem
+    with one it does: a match that rests on such words is less sure than its score says."""
 
 
 @dataclass(frozen=True)
@@ -392,6 +401,22 @@ class Matcher:
                 index += 1
         return merged
 
+    def _doubts(self, text: str) -> dict[str, float]:
+        """The stems of `text` read with doubt, with how much doubt: a typo corrected to a word of the
+        knowledge base, or a form the knowledge base never uses that shares a stem with one it does."""
+        doubts: dict[str, float] = {}
+        for word in self.reader.tokens(text):
+            if word in self.vocabulary or word in self._stopwords or not word.isalpha():
+                continue
+            corrected = self._correct(word)
+            if corrected != word:
+                doubts[self.reader.stem(corrected)] = 1.0
+            else:
+                stem = self.reader.stem(word)
+                if stem in self._vocabulary_stems:
+                    doubts.setdefault(stem, _MERGED_DOUBT)
+        return doubts
+
     def stems(self, text: str) -> list[str]:
         """The word stems of `text` after typo correction, as the matcher sees them (every name of the
         procedure as one token)."""
@@ -495,8 +520,9 @@ class Matcher:
         """Every entry with any evidence for `text`, best first."""
         return list(self._score(self.stems(text)))
 
-    def _score(self, stems: list[str]) -> tuple[Scored, ...]:
+    def _score(self, stems: list[str], doubts: dict[str, float] | None = None) -> tuple[Scored, ...]:
         stems = self._undenied(stems)
+        doubts = doubts or {}
         keyword, first, phrases = self._keywords(stems)
         query = set(self._content(stems))
         idf = self._idf
@@ -543,7 +569,10 @@ class Matcher:
             if self.kinds[entry_id] in favoured:
                 value *= _KIND_PRIOR
             bag = self._bags[entry]
-            coverage = sum(v for w, v in explaining.items() if w in bag) / total if total > 0 else 1.0
+            explained = sum(v for w, v in explaining.items() if w in bag)
+            coverage = explained / total if total > 0 else 1.0
+            doubted = sum(v * doubts.get(w, 0.0) for w, v in explaining.items() if w in bag)
+            doubt = doubted / explained if explained > 0 else 0.0
             # An entry that explains little of the question ranks lower: "when your gym session calls" is
             # about the gym, not about calling the clinic.
             value *= _RANK_FLOOR + (1.0 - _RANK_FLOOR) * min(1.0, coverage / _COVERAGE_KNEE)
@@ -556,6 +585,7 @@ class Matcher:
                     first.get(entry, 999),
                     round(coverage, 3),
                     frozenset(phrases.get(entry, ())),
+                    round(doubt, 3),
                 )
             )
         results.sort(key=lambda s: (-s.score, s.first_position, s.entry_id))
@@ -567,7 +597,7 @@ class Matcher:
         stems = tuple(self.stems(text))
         ranked = memo.get(stems)
         if ranked is None:
-            ranked = memo[stems] = self._score(list(stems))
+            ranked = memo[stems] = self._score(list(stems), self._doubts(text))
         return _Analysis(ranked, _confidence(ranked))
 
     # ------------------------------------------------------------------------------------------- decision
@@ -667,7 +697,7 @@ class Matcher:
         return Match(chosen, max(found.confidence, self.threshold), (chosen,), (), course=True)
 
     def _decide(self, text: str, stems: list[str]) -> Match:
-        ranked = self._score(stems)
+        ranked = self._score(stems, self._doubts(text))
         memo = {tuple(stems): ranked}
         whole = _Analysis(ranked, _confidence(ranked))
         segment_topics: list[tuple[str, float]] = []
@@ -847,7 +877,8 @@ def _confidence(ranked: tuple[Scored, ...]) -> float:
     ratio = runner_up / best.score if best.score > 0 else 1.0
     evidence = 1.0 - math.exp(-(1.2 * best.keyword + 1.5 * best.similarity))
     explained = min(1.0, best.coverage / _COVERAGE_KNEE)
-    return round(max(0.0, min(1.0, evidence * (1.0 - 0.5 * ratio * ratio) * explained)), 3)
+    honest = explained * (1.0 - _DOUBT_SLOPE * best.doubt)
+    return round(max(0.0, min(1.0, evidence * (1.0 - 0.5 * ratio * ratio) * honest)), 3)
 
 
 def _without(words: Sequence[str], phrase: Phrase) -> list[str]:

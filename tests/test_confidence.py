@@ -1,0 +1,89 @@
+"""Honest confidence: the matcher answers only when the chosen entry explains the question, and otherwise asks
+back with the entries it hesitates between. Phrasings written for this test."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.answer import Engine
+from bot.core.matcher import DEFAULT_THRESHOLD
+
+P = "microneedling"
+
+
+def _confidence(engine: Engine, question: str) -> float:
+    return engine.matchers[P].match(question).confidence
+
+
+@pytest.mark.parametrize(
+    ("typed", "spelled"),
+    [
+        ("mineral or chemical sunscrean after needling?", "mineral or chemical sunscreen after needling?"),
+        ("can i wear sunscren tomorrow", "can i wear sunscreen tomorrow"),
+        ("when can i start moisturising", "when can i start moisturizing"),
+    ],
+)
+def test_a_match_resting_on_a_corrected_or_merged_word_is_less_sure(
+    engine: Engine, typed: str, spelled: str
+) -> None:
+    """The same question typed with a typo, or with a form of a word the knowledge base never uses, finds the
+    same entry with less confidence than when spelled as the knowledge base spells it."""
+    matcher = engine.matchers[P]
+    assert matcher.match(typed).entry_id == matcher.match(spelled).entry_id
+    assert _confidence(engine, typed) < _confidence(engine, spelled)
+
+
+def test_doubt_is_the_share_of_the_explanation_resting_on_doubtful_words(engine: Engine) -> None:
+    matcher = engine.matchers[P]
+    [top, *_] = matcher._score(matcher.stems("sunscrean"), matcher._doubts("sunscrean"))
+    assert top.entry_id == "sun_sunscreen" and top.doubt == 1.0
+    [top, *_] = matcher._score(matcher.stems("sunscreen"), matcher._doubts("sunscreen"))
+    assert top.doubt == 0.0
+
+
+def test_a_typo_too_far_from_any_word_abstains_with_the_likely_entry_offered(engine: Engine) -> None:
+    answer = engine.answer("wen can i use retinoll", P, day=2)
+    assert answer.topic is None
+    assert "retinoids" in {s.id for s in answer.suggestions}
+
+
+@pytest.mark.parametrize(
+    ("question", "topic", "not_topic"),
+    [
+        ("can I put water on my face", "washing_cleansing", "hydration_water"),
+        ("how much water should i drink a day", "hydration_water", "washing_cleansing"),
+    ],
+)
+def test_keyword_pull_the_rest_of_the_question_decides(
+    engine: Engine, question: str, topic: str, not_topic: str
+) -> None:
+    """ "water" is asked about when drinking it and when washing with it: the words around it decide."""
+    answer = engine.answer(question, P, day=2)
+    assert answer.topic == topic and not_topic not in answer.topics
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "my cousin recommended a new phone plan, is it any good",
+        "what about the cream",
+        "is the cream the problem",
+    ],
+)
+def test_a_question_mostly_about_something_else_is_not_answered(engine: Engine, question: str) -> None:
+    answer = engine.answer(question, P, day=2)
+    assert answer.topic is None, (answer.topic, answer.confidence)
+    assert answer.confidence < DEFAULT_THRESHOLD
+
+
+def test_two_close_entries_abstain_with_both_offered(engine: Engine) -> None:
+    """ "ice" is said about swelling and about pain alike: a question back names both, not a guess."""
+    answer = engine.answer("ice", P, day=1)
+    assert answer.topic is None
+    assert {"redness_swelling", "pain_discomfort"} <= {s.id for s in answer.suggestions}
+
+
+def test_a_word_that_says_hot_offers_the_entries_it_could_mean(engine: Engine) -> None:
+    answer = engine.answer("hot", P, day=1)
+    assert answer.topic is None
+    assert len(answer.suggestions) >= 2
