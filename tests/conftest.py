@@ -4,12 +4,14 @@ fake Bot API server, and a test environment that never depends on the developer'
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+import pytest_asyncio
 
 from bot.config import Config
 from bot.core.answer import Clinic, Engine
@@ -17,6 +19,9 @@ from bot.services import Services
 from bot.services.knowledge import Knowledge, load_engine
 from bot.storage import Store
 from tests.fakebotapi import FakeBotAPI
+
+if TYPE_CHECKING:
+    from tests.bot_support import Bot
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"
@@ -70,6 +75,20 @@ def server() -> Iterator[FakeBotAPI]:
     """A fake Bot API server on 127.0.0.1 for one test (modules may override it with a wider scope)."""
     with FakeBotAPI() as srv:
         yield srv
+
+
+@pytest_asyncio.fixture
+async def bot(server: FakeBotAPI, engine: Engine, tmp_path: Path) -> AsyncIterator[Bot]:
+    """The whole bot (the real Application) polling the fake Bot API on a fresh database; the test fails
+    when any update raised. A module may give `server` a wider scope."""
+    from tests.bot_support import start_bot, stop_bot  # bot_support imports this module
+
+    running = await start_bot(server, engine, tmp_path / "bot.db")
+    try:
+        yield running
+    finally:
+        await stop_bot(running)
+    assert running.errors == []
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -19,6 +18,7 @@ from bot.cli import main
 from bot.core.invite_token import verify
 from bot.storage import Store
 from tests.fakebotapi import FakeBotAPI
+from tests.running_bot import Running
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -130,48 +130,6 @@ def test_aftercare_without_a_command_runs_the_bot_when_a_token_is_set(
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "not-a-token")
     code, _ = _run([])
     assert code == 2 and "TELEGRAM_BOT_TOKEN is malformed" in capsys.readouterr().err
-
-
-class Running:
-    """`aftercare run` in a subprocess, its stderr collected line by line."""
-
-    def __init__(self, environ: dict[str, str]) -> None:
-        self.lines: list[str] = []
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run"],
-            cwd=ROOT,
-            env=environ,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            self.lines.append(line)
-
-    def close(self) -> None:
-        """Kill it if it still runs, and release its pipe."""
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        self.reader.join(timeout=5)
-        assert self.proc.stderr is not None
-        self.proc.stderr.close()
-
-    def wait_for(self, text: str, timeout: float = 20) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for line in self.lines:
-                if text in line:
-                    return line
-            if self.proc.poll() is not None and not self.reader.is_alive():
-                break
-            time.sleep(0.05)
-        raise AssertionError(f"no {text!r} in: {''.join(self.lines)}")
 
 
 @pytest.fixture

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 
 from bot.core.answer import Engine
 from bot.core.invite_token import sign
@@ -22,16 +21,6 @@ logging.getLogger("httpx").setLevel(logging.WARNING)
 def server() -> Iterator[FakeBotAPI]:
     with FakeBotAPI() as srv:
         yield srv
-
-
-@pytest_asyncio.fixture
-async def bot(server: FakeBotAPI, engine: Engine, tmp_path: Path) -> AsyncIterator[Bot]:
-    running = await start_bot(server, engine, tmp_path / "bot.db")
-    try:
-        yield running
-    finally:
-        await stop_bot(running)
-    assert running.errors == []
 
 
 def texts(calls: list) -> list[str]:  # type: ignore[type-arg]

@@ -5,12 +5,11 @@ clinic's, one busy chat not holding up the others, and 403s from a chat other th
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 from telegram import Update
 from telegram.ext import ContextTypes, TypeHandler
 
@@ -27,15 +26,6 @@ EMERGENCY_TEXTS = ("cant breathe", "throat closing up")
 def server() -> Iterator[FakeBotAPI]:
     with FakeBotAPI() as srv:  # strict: answering an unknown or expired callback query gives 400
         yield srv
-
-
-@pytest_asyncio.fixture
-async def bot(server: FakeBotAPI, engine: Engine, tmp_path: Path) -> AsyncIterator[Bot]:
-    running = await start_bot(server, engine, tmp_path / "bot.db")
-    try:
-        yield running
-    finally:
-        await stop_bot(running)
 
 
 def buttons(call: Call) -> list[str]:

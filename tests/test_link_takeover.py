@@ -5,15 +5,12 @@ changes: no rename, no added treatment. The rightful owner can still use their l
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import pytest_asyncio
 
-from bot.core.answer import Engine
-from tests.bot_support import Bot, start_bot, stop_bot
+from tests.bot_support import Bot
 from tests.fakebotapi import FakeBotAPI
 
 logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -25,16 +22,6 @@ REFUSED = "Sorry, I can't use this link"
 def server() -> Iterator[FakeBotAPI]:
     with FakeBotAPI() as srv:
         yield srv
-
-
-@pytest_asyncio.fixture
-async def bot(server: FakeBotAPI, engine: Engine, tmp_path: Path) -> AsyncIterator[Bot]:
-    running = await start_bot(server, engine, tmp_path / "bot.db")
-    try:
-        yield running
-    finally:
-        await stop_bot(running)
-    assert running.errors == []
 
 
 def state(bot: Bot) -> tuple[list[tuple[Any, ...]], ...]:

@@ -7,11 +7,8 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
-import sys
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,60 +16,7 @@ import pytest
 from bot.storage import Store
 from bot.telegram.app import Coalesced
 from tests.fakebotapi import FakeBotAPI
-
-ROOT = Path(__file__).resolve().parent.parent
-STOP_LIMIT = 10.0
-START_LIMIT = 30.0
-
-
-class Running:
-    """`aftercare run` in a subprocess, its stderr collected line by line."""
-
-    def __init__(self, environ: dict[str, str]) -> None:
-        self.lines: list[str] = []
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run"],
-            cwd=ROOT,
-            env=environ,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            self.lines.append(line)
-
-    @property
-    def log(self) -> str:
-        return "".join(self.lines)
-
-    def said(self, text: str) -> bool:
-        return any(text in line for line in self.lines)
-
-    def wait_until(self, done: Callable[[], bool], what: str) -> None:
-        """Poll `done()` until true; fail (with the log) when the bot ended first or it takes too long."""
-        deadline = time.monotonic() + START_LIMIT
-        while not done():
-            assert self.proc.poll() is None, f"the bot ended (code {self.proc.returncode}):\n{self.log}"
-            assert time.monotonic() < deadline, f"no {what} after {START_LIMIT}s:\n{self.log}"
-            time.sleep(0.002)
-
-    def stop(self) -> int:
-        """SIGTERM; the exit code (it must come within the limit)."""
-        self.proc.send_signal(signal.SIGTERM)
-        return self.proc.wait(timeout=STOP_LIMIT)
-
-    def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        self.reader.join(timeout=5)
-        assert self.proc.stderr is not None
-        self.proc.stderr.close()
+from tests.running_bot import ROOT, Running
 
 
 @pytest.fixture

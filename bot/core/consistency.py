@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from bot.core.language import Reader
 from bot.core.loader import DEFAULT_VARIANT, VARIANT_KEYS, Problem
 from bot.core.model import Kind, KnowledgeBase, Procedure
-from bot.core.yamlsafe import LoadedYaml
+from bot.core.yamlsafe import LoadedYaml, strings
 
 # --- 1. restriction words claimed twice ---------------------------------------------------------------------
 
@@ -128,7 +128,7 @@ def unfinished_texts(name: str, loaded: LoadedYaml) -> list[Problem]:
     """Texts with a to-do marker ("TODO", "TBD", "lorem ipsum"), and patient texts of fewer than three
     words ("...", "tbc"): a stub must not reach a patient."""
     problems = []
-    for path, text in _strings(loaded.data, ()):
+    for path, text in strings(loaded.data):
         key = _text_key(path)
         if STUB_MARKERS.search(text):
             what = "a placeholder (TODO, TBD, lorem ipsum)"
@@ -161,13 +161,3 @@ def _owner(loaded: LoadedYaml, path: tuple[str | int, ...]) -> str:
             if isinstance(ident, str):
                 return f"{'entry' if part == 'entries' else 'warning sign'} '{ident}': "
     return ""
-
-
-def _strings(node: object, path: tuple[str | int, ...]) -> list[tuple[tuple[str | int, ...], str]]:
-    if isinstance(node, str):
-        return [(path, node)]
-    if isinstance(node, dict):
-        return [item for key, value in node.items() for item in _strings(value, (*path, str(key)))]
-    if isinstance(node, list):
-        return [item for index, value in enumerate(node) for item in _strings(value, (*path, index))]
-    return []

@@ -10,7 +10,7 @@ from bot.core.matcher import Matcher
 from bot.core.message_keys import REQUIRED_MESSAGES, WARNING_QUESTIONS
 from bot.core.model import KnowledgeBase, Procedure, Tier
 from bot.core.text import placeholders
-from bot.core.yamlsafe import LoadedYaml
+from bot.core.yamlsafe import LoadedYaml, strings
 
 KNOWN_PLACEHOLDERS = frozenset(
     {
@@ -140,7 +140,7 @@ def _check_routing(procedure: Procedure, loaded: LoadedYaml, kb: KnowledgeBase) 
 def _check_placeholders(result: LoadResult) -> list[Problem]:
     problems = []
     for name, loaded in result.lines.items():
-        for path, text in _strings(loaded.data, ()):
+        for path, text in strings(loaded.data):
             unknown = {
                 p for p in placeholders(text) - KNOWN_PLACEHOLDERS if not _own_rule_day(loaded, path, p)
             }
@@ -162,16 +162,6 @@ def _own_rule_day(loaded: LoadedYaml, path: tuple[str | int, ...], name: str) ->
     rules = restriction.get("rules") if isinstance(restriction, dict) else None
     ids = {r.get("id") for r in rules if isinstance(r, dict)} if isinstance(rules, list) else set()
     return name[len(prefix) :] in ids
-
-
-def _strings(node: object, path: tuple[str | int, ...]) -> list[tuple[tuple[str | int, ...], str]]:
-    if isinstance(node, str):
-        return [(path, node)]
-    if isinstance(node, dict):
-        return [item for key, value in node.items() for item in _strings(value, (*path, str(key)))]
-    if isinstance(node, list):
-        return [item for index, value in enumerate(node) for item in _strings(value, (*path, index))]
-    return []
 
 
 def _check_messages(result: LoadResult) -> list[Problem]:

@@ -158,3 +158,14 @@ class _Builder:
             return self.constructor.construct_object(node, deep=True)
         except yaml.YAMLError as exc:
             raise YamlProblem(node.start_mark.line + 1, f"bad value: {exc}") from None
+
+
+def strings(node: object, path: tuple[str | int, ...] = ()) -> list[tuple[tuple[str | int, ...], str]]:
+    """Every text in parsed YAML with the path of keys and indexes that leads to it."""
+    if isinstance(node, str):
+        return [(path, node)]
+    if isinstance(node, dict):
+        return [item for key, value in node.items() for item in strings(value, (*path, str(key)))]
+    if isinstance(node, list):
+        return [item for index, value in enumerate(node) for item in strings(value, (*path, index))]
+    return []
