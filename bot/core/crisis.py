@@ -9,7 +9,9 @@ phrases of `language.yaml` (`crisis`):
 - filler words a phrase is read with or without (`ignored`: "if I JUST wasn't here");
 - a large number as an amount (`count_from`, `count_as`: "took 30 paracetamol").
 
-Then a crisis is a `phrases` entry anywhere; or a crisis told in parts (`together`): one phrase of each group
+Then a crisis is a `phrases` entry anywhere, said of the patient (not of someone else or a job: `others`,
+"my cousin overdosed", "a suicide hotline"); an `injuries` entry in a sentence that tells no accident
+(`accidents`: "hurt myself at the gym"); or a crisis told in parts (`together`): one phrase of each group
 in one sentence or in two sentences in a row, and none of the cue's `unless` there; or a `weak` phrase (a
 plan, a time: "I have a plan", "tonight's the night") whose sentence says nothing of aftercare (`aftercare`:
 "I have a plan for my skincare"), when a second weak cue backs it or nothing in the message is about
