@@ -1,9 +1,10 @@
 """The crisis screen catches the kinds of crisis message it used to miss (typos and text-speak, self-harm
 started again, self-injury other than cutting, an overdose told as an amount or with alcohol, a plan with a
-time, passive thoughts of not being alive, inside long stories) at the crisis tier, and none of their hard
-negatives (idioms, skincare "overdoses", accidents, plans for aftercare). The filler screen catches a
-growing tongue or throat swelling and loosely told vision changes as emergencies. Phrasings are in
-tests/data (crisis-4, crisis-5, dermal_filler-signs-5) and below."""
+time, passive thoughts of not being alive, inside long stories, researching a method) at the crisis tier, and
+none of their hard negatives (idioms, skincare "overdoses", accidents, plans for aftercare, a crisis word
+about a job or someone else). The filler screen catches a growing tongue or throat swelling and loosely told
+vision changes as emergencies. Phrasings are in tests/data (crisis-4, crisis-5, crisis-6,
+dermal_filler-signs-5) and below."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ def _items(name: str) -> list[dict[str, Any]]:
     return items
 
 
-CRISIS_SETS = [i for name in ("crisis-4.yaml", "crisis-5.yaml") for i in _items(name)]
+CRISIS_SETS = [i for name in ("crisis-4.yaml", "crisis-5.yaml", "crisis-6.yaml") for i in _items(name)]
 CRISES = [i for i in CRISIS_SETS if i.get("crisis")]
 NEGATIVES = [i for i in CRISIS_SETS if not i.get("urgent")]
 SIGNS = _items("dermal_filler-signs-5.yaml")
@@ -92,3 +93,5 @@ def test_the_words_are_data_in_the_language_file(engine: Engine) -> None:
     assert language.crisis_spellings and language.crisis_not_typos and language.crisis_weak
     assert language.crisis_aftercare and language.crisis_count_from
     assert any(cue.unless for cue in language.crisis_together)
+    assert language.crisis_injuries and language.crisis_accidents
+    assert language.crisis_others_before and language.crisis_others_after

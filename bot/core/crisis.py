@@ -9,7 +9,9 @@ phrases of `language.yaml` (`crisis`):
 - filler words a phrase is read with or without (`ignored`: "if I JUST wasn't here");
 - a large number as an amount (`count_from`, `count_as`: "took 30 paracetamol").
 
-Then a crisis is a `phrases` entry anywhere; or a crisis told in parts (`together`): one phrase of each group
+Then a crisis is a `phrases` entry anywhere, said of the patient (not of someone else or a job: `others`,
+"my cousin overdosed", "a suicide hotline"); an `injuries` entry in a sentence that tells no accident
+(`accidents`: "hurt myself at the gym"); or a crisis told in parts (`together`): one phrase of each group
 in one sentence or in two sentences in a row, and none of the cue's `unless` there; or a `weak` phrase (a
 plan, a time: "I have a plan", "tonight's the night") whose sentence says nothing of aftercare (`aftercare`:
 "I have a plan for my skincare"), when a second weak cue backs it or nothing in the message is about
@@ -52,6 +54,10 @@ class CrisisScreen:
         self._longest_spelling = max((len(k) for k in self._spellings), default=0)
         self._ignored = language.crisis_ignored
         self._phrases = PhraseSet(self._read(language.crisis))
+        self._injuries = PhraseSet(self._read(language.crisis_injuries))
+        self._accidents = PhraseSet(self._read(language.crisis_accidents))
+        self._others_before = PhraseSet(self._read(language.crisis_others_before))
+        self._others_after = PhraseSet(self._read(language.crisis_others_after))
         self._weak = PhraseSet(self._read(language.crisis_weak))
         self._aftercare = PhraseSet(self._read(language.crisis_aftercare))
         self._exclusions = PhraseSet(self._read(language.crisis_exclusions))
@@ -65,6 +71,7 @@ class CrisisScreen:
         )
         texts: list[str] = [
             *language.crisis,
+            *language.crisis_injuries,
             *language.crisis_weak,
             *language.crisis_exclusions,
             *language.crisis_spellings.values(),
@@ -73,7 +80,12 @@ class CrisisScreen:
         vocabulary = {w for text in texts for w in language.tokens(text, None) if w.isalpha()}
         self._vocabulary = frozenset(vocabulary)
         self._spelled_words = frozenset(w for key in self._spellings for w in key)
-        self._real = frozenset(language.crisis_not_typos) | frozenset(other_words)
+        context = (*language.crisis_accidents, *language.crisis_others_before, *language.crisis_others_after)
+        self._real = (
+            frozenset(language.crisis_not_typos)
+            | frozenset(other_words)
+            | frozenset(w for text in context for w in language.tokens(text, None))
+        )
         by_squeeze: dict[str, list[str]] = {}
         by_first: dict[str, list[str]] = {}
         for word in sorted(vocabulary):
@@ -185,8 +197,10 @@ class CrisisScreen:
         """True when `text` tells of a crisis."""
         sentences = self.sentences(text)
         words = [w for s in sentences for w in s]
-        excluded = _covered(self._exclusions, words)
-        if any(not excluded.intersection(range(a, b)) for a, b in self._phrases.spans(words)):
+        if self._said(self._phrases, words):
+            return True
+        # "hurt myself at the gym": an injury told with an accident is not a crisis.
+        if any(not self._accidents.spans(s) and self._said(self._injuries, s) for s in sentences):
             return True
         weak = self._weak_count(sentences)
         clear = [not self._exclusions.spans(s) for s in sentences]
@@ -205,6 +219,18 @@ class CrisisScreen:
         if weak == 0:
             return False
         return weak >= 2 or not any(self._aftercare.spans(s) for s in sentences)
+
+    def _said(self, phrases: PhraseSet, words: Sequence[str]) -> bool:
+        """True when one of `phrases` is said of the patient: not inside an everyday idiom (`exclusions`),
+        not with someone else as its subject ("my cousin overdosed") and not naming a job, a service or
+        other people ("a suicide hotline", "suicidal patients")."""
+        excluded = _covered(self._exclusions, words)
+        others_end = {end for _, end in self._others_before.spans(words)}
+        others_start = {start for start, _ in self._others_after.spans(words)}
+        return any(
+            not excluded.intersection(range(a, b)) and a not in others_end and b not in others_start
+            for a, b in phrases.spans(words)
+        )
 
     def _weak_count(self, sentences: Sequence[Sentence]) -> int:
         """The weak phrases said in a sentence that says nothing of aftercare."""

@@ -81,6 +81,14 @@ class Language:
     expected: tuple[str, ...] = ()
     """Cues that the patient was told to expect what they describe ("the clinic told me to expect this")."""
     crisis: tuple[str, ...] = ()
+    crisis_injuries: tuple[str, ...] = ()
+    """Injuries to oneself that are a crisis unless their sentence tells an accident ("hurt myself at the
+    gym": `crisis_accidents`)."""
+    crisis_accidents: tuple[str, ...] = ()
+    crisis_others_before: tuple[str, ...] = ()
+    """Just before a crisis phrase, someone else is its subject ("my cousin overdosed")."""
+    crisis_others_after: tuple[str, ...] = ()
+    """Just after a crisis word, a job, a service or other people ("suicide hotline", "suicidal patients")."""
     crisis_weak: tuple[str, ...] = ()
     """Phrases that say a crisis unless the message is about aftercare ("I have a plan"; not "I have a plan
     for my skincare"): a crisis when no `crisis_aftercare` phrase is near, or with a second weak cue."""

@@ -289,8 +289,19 @@ class TogetherCueModel(_Strict):
     weak: bool = False
 
 
+class CrisisOthersModel(_Strict):
+    """A crisis phrase that is about someone else: its subject just `before` ("my cousin overdosed"), or a
+    word just `after` that makes it a job, a service or other people ("a suicide hotline")."""
+
+    before: list[CueText] = []
+    after: list[CueText] = []
+
+
 class CrisisModel(_Strict):
     phrases: list[CueText] = Field(min_length=1)
+    injuries: list[CueText] = []
+    accidents: list[CueText] = []
+    others: CrisisOthersModel = CrisisOthersModel()
     weak: list[CueText] = []
     together: list[CueGroups | TogetherCueModel] = []
     aftercare: list[CueText] = []
