@@ -257,11 +257,12 @@ class Matcher:
         for entry in procedure.entries:
             if entry.restriction is None:
                 continue
-            self._rule_phrases[entry.id] = tuple(
+            phrases = [
                 (tuple(self.stems(k)), number)
                 for number, rule in enumerate(entry.restriction.rules)
                 for k in rule.keywords
-            )
+            ]
+            self._rule_phrases[entry.id] = tuple(sorted(phrases, key=lambda item: -len(item[0])))
             claimed = {phrase for phrase, _ in self._rule_phrases[entry.id]}
             self._main_phrases[entry.id] = tuple(
                 {p for k in entry.keywords if (p := tuple(self.stems(k))) and p not in claimed}
@@ -773,25 +774,24 @@ class Matcher:
 
     def rule_for(self, entry: Entry, stems: Sequence[str]) -> RestrictionRule | None:
         """The restriction rule a question is about: a specific product's rule when named, else the main.
-        When the question also names the main subject apart from that product ("sunbathe with factor 50
-        on"), the stricter of the two answers: a yes to half of a question must not allow the other half."""
+        When the question names several ("sun cream and a sunbed"), or the main subject apart from a product
+        ("sunbathe with factor 50 on"), the strictest of them answers: a yes to half of a question must never
+        allow the other half."""
         if entry.restriction is None:
             return None
         rules = entry.restriction.rules
         main = entry.restriction.main
-        best: tuple[Phrase, RestrictionRule] | None = None
-        for phrase, number in self._rule_phrases.get(entry.id, ()):
-            longer = best is None or len(phrase) > len(best[0])
-            if number < len(rules) and longer and contains(stems, phrase):
-                best = (phrase, rules[number])
-        if best is None:
+        rest = list(stems)
+        named: list[RestrictionRule] = []
+        for phrase, number in self._rule_phrases.get(entry.id, ()):  # longest first: "mineral makeup"
+            if number < len(rules) and contains(rest, phrase):
+                named.append(rules[number])
+                rest = _without(rest, phrase)
+        if not named:
             return main
-        phrase, rule = best
-        if main.resume_day > rule.resume_day:
-            rest = _without(stems, phrase)
-            if any(contains(rest, own) for own in self._main_phrases.get(entry.id, ())):
-                return main
-        return rule
+        if any(contains(rest, own) for own in self._main_phrases.get(entry.id, ())):
+            named.append(main)
+        return max(named, key=lambda rule: rule.resume_day)  # the first named wins a tie
 
     def _question_segments(self, text: str) -> list[tuple[str, str]]:
         """The parts of a message that ask something, each with the statements said just before it.
