@@ -223,6 +223,14 @@ class Coalesced:
             if not self.again:
                 return
 
+    async def cancel(self) -> None:
+        """Stop a run in progress (at shutdown) and wait for it to end."""
+        self.again = False
+        if self.task is not None and not self.task.done():
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task
+
 
 def error_handler(built: Bot) -> ErrorHandler:
     """Log a failure without the patient's words or the token, and queue the polite fallback for them."""
@@ -255,15 +263,20 @@ class StartFailed(Exception):
         self.exit_code = exit_code
 
 
-async def serve(built: Bot, stop: asyncio.Event, poll_timeout: float = 10.0) -> None:
+async def serve(
+    built: Bot, stop: asyncio.Event, poll_timeout: float = 10.0, reload_asked: asyncio.Event | None = None
+) -> None:
     """Run the bot until `stop` is set: initialise, recover, poll, then stop cleanly (queued updates are
-    handled, the sender gets a short grace). `kill -HUP` reloads the knowledge base at once, from the first
-    moment (the handler is in place before anything else happens)."""
+    handled, the sender gets a short grace). `kill -HUP` reloads the knowledge base at once, one reload at a
+    time; `reload_asked` set (a SIGHUP during start-up) reloads as soon as the bot is built."""
     app = built.application
     loop = asyncio.get_running_loop()
     before = signal.getsignal(signal.SIGHUP)
+    reloads = Coalesced(lambda: built.reload(force=True))
     with contextlib.suppress(NotImplementedError, RuntimeError):
-        loop.add_signal_handler(signal.SIGHUP, Coalesced(lambda: built.reload(force=True)).request)
+        loop.add_signal_handler(signal.SIGHUP, reloads.request)
+    if reload_asked is not None and reload_asked.is_set():
+        reloads.request()
     try:
         async with app:
             await built.started()
@@ -281,6 +294,7 @@ async def serve(built: Bot, stop: asyncio.Event, poll_timeout: float = 10.0) -> 
             # Back to the handler it had, not to the default (which would end the process at a SIGHUP).
             if loop.remove_signal_handler(signal.SIGHUP) and before is not None:
                 signal.signal(signal.SIGHUP, before)
+        await reloads.cancel()
 
 
 def run(config: Config, services: Services, signals: Signals | None = None) -> None:
@@ -364,16 +378,16 @@ async def _run(config: Config, services: Services, signals: Signals) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    with contextlib.suppress(NotImplementedError, RuntimeError):  # until `serve` takes over: reload now
-        early = Coalesced(lambda: asyncio.to_thread(services.deps.knowledge.reload, True))
-        loop.add_signal_handler(signal.SIGHUP, early.request)
+    reload_asked = asyncio.Event()  # the knowledge base was just read: a SIGHUP now reloads once it runs
+    with contextlib.suppress(NotImplementedError, RuntimeError):
+        loop.add_signal_handler(signal.SIGHUP, reload_asked.set)
     if signals.stop:
         return  # a SIGTERM came during start-up: stop before polling
     if not await reach_api(config, stop):
         return
     built = build(config, services)
     try:
-        await serve(built, stop)
+        await serve(built, stop, reload_asked=reload_asked)
     except TelegramError as exc:  # its message may hold the token: never shown
         if isinstance(exc, NetworkError):
             raise StartFailed(
