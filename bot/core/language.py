@@ -80,6 +80,15 @@ class Language:
     personal: frozenset[str] = frozenset()
     expected: tuple[str, ...] = ()
     """Cues that the patient was told to expect what they describe ("the clinic told me to expect this")."""
+    continues_asking: tuple[str, ...] = ()
+    """A clause starting with one of these continues the question before it ("what would a reaction look
+    like, like hives?")."""
+    others_people: frozenset[str] = frozenset()
+    """Someone else as the subject of a sign ("my friend got an infection after hers")."""
+    others_pronouns: frozenset[str] = frozenset()
+    """Words that carry a story about someone else on into the next clause ("her lips swelled up")."""
+    others_owners: frozenset[str] = frozenset()
+    """First-person words that only say whose person it is ("my sister")."""
     crisis: tuple[str, ...] = ()
     crisis_injuries: tuple[str, ...] = ()
     """Injuries to oneself that are a crisis unless their sentence tells an accident ("hurt myself at the

@@ -263,6 +263,16 @@ class CourseCuesModel(_Strict):
     cues: list[CueText] = []
 
 
+class ScreeningOthersModel(_Strict):
+    """Someone else as the subject of a sign: `people` ("my friend got an infection"), `pronouns` that
+    carry the story on ("her lips swelled"), `owners` (the first-person words that only say whose person it
+    is: "my sister")."""
+
+    people: list[Word] = []
+    pronouns: list[Word] = []
+    owners: list[Word] = []
+
+
 class ScreeningModel(_Strict):
     clause_breaks: list[Word] = []
     coordinators: list[Word] = []
@@ -275,6 +285,8 @@ class ScreeningModel(_Strict):
     asks_in_general: list[CueText] = []
     personal: list[Word] = []
     expected: list[CueText] = []
+    continues_asking: list[CueText] = []
+    others: ScreeningOthersModel = ScreeningOthersModel()
 
 
 CueGroups = Annotated[list[Annotated[list[CueText], Field(min_length=1)]], Field(min_length=2)]

@@ -145,6 +145,11 @@ class Screener:
         self._never_reports = PhraseSet(reader.phrases(language.never_reports))
         self._mild = PhraseSet(reader.phrases(language.mild))
         self._improving = PhraseSet(reader.phrases(language.improving))
+        self._continues_asking = PhraseSet(reader.phrases(language.continues_asking))
+        self._other_people = reader.word_stems(language.others_people) | language.others_people
+        self._other_pronouns = reader.word_stems(language.others_pronouns) | language.others_pronouns
+        self._owners = language.others_owners
+        self._first_person = reader.word_stems(language.first_person) | language.first_person
 
     # ------------------------------------------------------------------------------------------- reading
 
@@ -182,13 +187,18 @@ class Screener:
         for number, sentence in enumerate(_SENTENCE_SPLIT.split(text)):
             position = 0
             contrast = False
+            asking = about_other = False
             for found in [*self._clause_split.finditer(sentence), None]:
                 end = found.start() if found is not None else len(sentence)
                 words = self.language.tokens(sentence[position:end], None)
                 if words:
                     words = self._merge_compounds(join_spelled(words, self._plain))
                     stems = tuple(self._canonical(w) for w in words)
-                    clauses.append(_Clause(stems, number, contrast, self._asks_about_signs(stems)))
+                    asking = self._asks_about_signs(stems) or (
+                        asking and self._continues_asking.find(stems) == 0 and not self._reports_now(stems)
+                    )
+                    about_other = self._about_someone_else(stems, about_other)
+                    clauses.append(_Clause(stems, number, contrast, asking or about_other))
                 if found is not None:
                     position = found.end()
                     contrast = found.group(0).strip().casefold() in self._breaks
@@ -276,6 +286,7 @@ class Screener:
                 # swelling on my lips went down": the normal course, told.
                 if not any(self._find(c.words, p, negation_aware=False) for p in pattern.unless)
                 and not self._settling(c.words, pattern)
+                and not self._settling_after(c, every_clause)
             ),
             None,
         )
@@ -301,10 +312,11 @@ class Screener:
             return sign.tier
         return None
 
-    def _settling(self, words: tuple[str, ...], pattern: _Pattern) -> bool:
-        """True when the clause says the sign is settling ("went down", "back to normal") after naming it, and
-        does not deny that ("it has not gone down")."""
-        sign_words = {w for phrase in pattern.phrases for w in phrase} - self._function_words
+    def _settling(self, words: tuple[str, ...], pattern: _Pattern | Phrase) -> bool:
+        """True when the clause says the sign (or a phrase of it) is settling ("went down", "back to normal")
+        after naming it, and does not deny that ("it has not gone down")."""
+        phrases = pattern.phrases if isinstance(pattern, _Pattern) else (pattern,)
+        sign_words = {w for phrase in phrases for w in phrase} - self._function_words
         first = next((i for i, w in enumerate(words) if w in sign_words), None)
         if first is None:
             return False
@@ -312,6 +324,23 @@ class Screener:
         return any(
             start > first and not self._negated(words, start) and sign_words.isdisjoint(words[end:])
             for start, end in self._improving.spans(words)
+        )
+
+    def _settling_after(self, clause: _Clause, clauses: list[_Clause]) -> bool:
+        """True when the next clause of the sentence says nothing but that it is settling: "a few faint red
+        lines where the pen went, less than yesterday"."""
+        index = next(i for i, c in enumerate(clauses) if c is clause)
+        if index + 1 >= len(clauses):
+            return False
+        after = clauses[index + 1]
+        if after.sentence != clause.sentence or after.contrast:
+            return False
+        covered = {i for start, end in self._improving.spans(after.words) for i in range(start, end)}
+        telling = [i for i, w in enumerate(after.words) if w not in self._function_words]
+        return (
+            bool(covered)
+            and covered.issuperset(telling)
+            and not any(self._negated(after.words, start) for start, _ in self._improving.spans(after.words))
         )
 
     def _story(self, pattern: _Pattern, clauses: list[_Clause]) -> _Clause | None:
@@ -358,6 +387,10 @@ class Screener:
             if not set(phrase).issubset(span):
                 continue
             positions = [start + span.index(part) for part in phrase]
+            # "my tongue and throat are fine, just the face feels tight": a word said to be fine tells no
+            # story.
+            if any(self._settling(clauses[owners[p]].words, phrase) for p in positions):
+                continue
             # A phrase that holds its own negation ("bleeding will not stop") is not denied by it.
             if self._negations.isdisjoint(phrase) and any(
                 self._negated_at(words, owners, p) for p in positions
@@ -409,6 +442,22 @@ class Screener:
             if not self._never.isdisjoint(window) and self._never_reports.find(words) >= 0:
                 window = [w for w in window if w not in self._never]
             return any(word in self._negations for word in window)
+
+    def _reports_now(self, clause: tuple[str, ...]) -> bool:
+        return self._reports.find(clause) >= 0
+
+    def _about_someone_else(self, clause: tuple[str, ...], after_other: bool) -> bool:
+        """True when someone else is the subject of the clause ("my friend got an infection after hers", "my
+        sister's lips went lumpy"), or carries on a story about them ("..., her lips swelled up"): no word of
+        the patient's own but the one that says whose person it is ("my sister"), and nothing said to happen
+        now (a parent may write for the patient: "my daughter's lips are swelling now")."""
+        people = {i for i, w in enumerate(clause) if w in self._other_people}
+        if not people and not (after_other and not self._other_pronouns.isdisjoint(clause)):
+            return False
+        owners = {i - 1 for i in people if i > 0 and clause[i - 1] in self._owners}
+        if any(w in self._first_person for i, w in enumerate(clause) if i not in owners):
+            return False
+        return not self._reports_now(clause)
 
     def _asks_about_signs(self, clause: tuple[str, ...]) -> bool:
         """True for a clause that asks about warning signs rather than reporting one: a cue of asking, or of
