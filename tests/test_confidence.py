@@ -138,3 +138,19 @@ def test_two_parts_are_answered_and_one_question_once(
     engine: Engine, procedure: str, question: str, topics: tuple[str, ...]
 ) -> None:
     assert engine.matchers[procedure].match(question).topics == topics
+
+
+@pytest.mark.parametrize(
+    "question", ["can my husband come in with me to the appointment", "can i bring my dog to my appointment"]
+)
+def test_saying_when_is_not_enough_for_the_preparation_answer(engine: Engine, question: str) -> None:
+    """A question that names the appointment but nothing the preparation answer is about is not answered
+    with it confidently: the bot asks back, offering the preparation answer."""
+    answer = engine.answer(question, P)
+    assert answer.topic is None
+    assert "numbing_preparation" in {s.id for s in answer.suggestions}
+
+
+def test_a_preparation_question_is_still_answered(engine: Engine) -> None:
+    found = engine.matchers[P].match("what do i need to do to get ready before my appointment")
+    assert found.topics == ("numbing_preparation",) and found.confidence >= DEFAULT_THRESHOLD

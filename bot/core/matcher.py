@@ -650,8 +650,14 @@ class Matcher:
             topics = (preparation, subject)
         else:
             topics = (subject, preparation)  # "do you have to shave before the treatment?"
-        confidence = max(found.confidence, self.threshold)
-        return Match(topics[0], confidence, topics, (), before=True)
+        # As sure as the question's own words make the entry it names, or the preparation entry itself: "can I
+        # bring my little one to the appointment" says when, but nothing the preparation answer is about.
+        ranked = self._score(self.stems(text), self._doubts(text))
+        own = next((s for s in ranked if s.entry_id == preparation), None)
+        confidence = max(found.confidence, _evidence(own) if own else 0.0)
+        if confidence < self.threshold:
+            return Match(None, round(confidence, 3), (), topics[:SUGGESTIONS], before=True)
+        return Match(topics[0], round(confidence, 3), topics, (), before=True)
 
     def _segment_topics(
         self, segment: str, context: str, memo: dict[tuple[str, ...], tuple[Scored, ...]]
@@ -896,10 +902,15 @@ def _confidence(ranked: tuple[Scored, ...]) -> float:
     best = ranked[0]
     runner_up = ranked[1].score if len(ranked) > 1 else 0.0
     ratio = runner_up / best.score if best.score > 0 else 1.0
-    evidence = 1.0 - math.exp(-(1.2 * best.keyword + 1.5 * best.similarity))
-    explained = min(1.0, best.coverage / _COVERAGE_KNEE)
-    honest = explained * (1.0 - _DOUBT_SLOPE * best.doubt)
-    return round(max(0.0, min(1.0, evidence * (1.0 - 0.5 * ratio * ratio) * honest)), 3)
+    return round(max(0.0, min(1.0, _evidence(best) * (1.0 - 0.5 * ratio * ratio))), 3)
+
+
+def _evidence(scored: Scored) -> float:
+    """The evidence for one entry, in [0, 1]: its keywords and similar examples, discounted by how little of
+    the question it explains and by doubt about the words it rests on."""
+    evidence = 1.0 - math.exp(-(1.2 * scored.keyword + 1.5 * scored.similarity))
+    explained = min(1.0, scored.coverage / _COVERAGE_KNEE)
+    return evidence * explained * (1.0 - _DOUBT_SLOPE * scored.doubt)
 
 
 def _without(words: Sequence[str], phrase: Phrase) -> list[str]:
