@@ -98,7 +98,7 @@ def _scored(entry_id: str, score: float, position: int, explains: dict[str, floa
         first_position=position,
         coverage=sum(explains.values()),
         phrases=frozenset({(entry_id,)}),
-        explains=frozenset(explains.items()),
+        explains=tuple(explains.items()),
     )
 
 

@@ -96,7 +96,7 @@ class Scored:
     """The share of what this entry explains that rests on words read with doubt: typos corrected to a word of
     the knowledge base ("sunscrean"), or a form of a word the knowledge base never uses merged by its stem
     with one it does: a match that rests on such words is less sure than its score says."""
-    explains: frozenset[tuple[str, float]] = frozenset()
+    explains: tuple[tuple[str, float], ...] = ()
     """The content words of the question this entry explains, each with its share of the question's content
     (the shares add up to `coverage`): two entries that explain different words answer different parts."""
 
@@ -593,7 +593,7 @@ class Matcher:
                     round(coverage, 3),
                     frozenset(phrases.get(entry, ())),
                     round(doubt, 3),
-                    frozenset((w, v / total) for w, v in own.items()),
+                    tuple((w, v / total) for w, v in own.items()),
                 )
             )
         results.sort(key=lambda s: (-s.score, s.first_position, s.entry_id))
