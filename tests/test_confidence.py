@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.core.answer import Engine
-from bot.core.matcher import DEFAULT_THRESHOLD
+from bot.core.matcher import DEFAULT_THRESHOLD, Scored, _torn_between
 
 P = "microneedling"
 
@@ -87,3 +87,70 @@ def test_a_word_that_says_hot_offers_the_entries_it_could_mean(engine: Engine) -
     answer = engine.answer("hot", P, day=1)
     assert answer.topic is None
     assert len(answer.suggestions) >= 2
+
+
+def _scored(entry_id: str, score: float, position: int, explains: dict[str, float]) -> Scored:
+    return Scored(
+        entry_id,
+        score,
+        keyword=1.0,
+        similarity=0.5,
+        first_position=position,
+        coverage=sum(explains.values()),
+        phrases=frozenset({(entry_id,)}),
+        explains=tuple(explains.items()),
+    )
+
+
+def test_two_close_entries_explaining_different_words_are_both_answered_in_the_order_named() -> None:
+    """ "can I sunbathe by the pool": the sun and the pool are two parts of one message, answered in the
+    order the patient named them even when the one named second scores a little better."""
+    pool = _scored("swimming", 4.4, 6, {"pool": 0.5})
+    sun = _scored("sun", 4.0, 3, {"sunbath": 0.5})
+    found = _torn_between((pool, sun), DEFAULT_THRESHOLD)
+    assert found is not None and found.topics == ("sun", "swimming")
+
+
+def test_an_entry_explaining_nothing_the_other_does_not_is_left_out() -> None:
+    """ "how long will I look red": "how long" is the downtime entry's and the redness entry's, "red" only
+    the redness entry's: one question, which the redness entry answers alone, though downtime was named
+    first."""
+    redness = _scored("redness", 2.9, 5, {"long": 0.2, "red": 0.3})
+    downtime = _scored("downtime", 2.7, 0, {"long": 0.2})
+    found = _torn_between((redness, downtime), DEFAULT_THRESHOLD)
+    assert found is not None and found.topics == ("redness",)
+    assert found.entry_id == "redness"
+
+
+@pytest.mark.parametrize(
+    ("procedure", "question", "topics"),
+    [
+        ("microneedling", "can i go sunbathing by the pool", ("sun_sunscreen", "swimming_sauna_heat")),
+        (
+            "microneedling",
+            "can i swim in the sea and sit in the sun?",
+            ("swimming_sauna_heat", "sun_sunscreen"),
+        ),
+        ("chemical_peel", "how long will i look red after my peel", ("redness_swelling",)),
+    ],
+)
+def test_two_parts_are_answered_and_one_question_once(
+    engine: Engine, procedure: str, question: str, topics: tuple[str, ...]
+) -> None:
+    assert engine.matchers[procedure].match(question).topics == topics
+
+
+@pytest.mark.parametrize(
+    "question", ["can my husband come in with me to the appointment", "can i bring my dog to my appointment"]
+)
+def test_saying_when_is_not_enough_for_the_preparation_answer(engine: Engine, question: str) -> None:
+    """A question that names the appointment but nothing the preparation answer is about is not answered
+    with it confidently: the bot asks back, offering the preparation answer."""
+    answer = engine.answer(question, P)
+    assert answer.topic is None
+    assert "numbing_preparation" in {s.id for s in answer.suggestions}
+
+
+def test_a_preparation_question_is_still_answered(engine: Engine) -> None:
+    found = engine.matchers[P].match("what do i need to do to get ready before my appointment")
+    assert found.topics == ("numbing_preparation",) and found.confidence >= DEFAULT_THRESHOLD
