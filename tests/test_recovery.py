@@ -19,7 +19,9 @@ def _rules(engine: Engine) -> list[tuple[str, str, int, str]]:
         if entry.restriction is None:
             continue
         main = entry.restriction.main
-        found.append((entry.id, main.subject, main.resume_day, f"can i use {entry.keywords[0]} yet"))
+        claimed = {k for rule in entry.restriction.rules for k in rule.keywords}
+        own = next(k for k in entry.keywords if k not in claimed)  # a word of the main rule, not a product's
+        found.append((entry.id, main.subject, main.resume_day, f"can i use {own} yet"))
         for rule in entry.restriction.rules:
             found.append((entry.id, rule.subject, rule.resume_day, f"is {rule.keywords[0]} ok now"))
     return found
