@@ -256,7 +256,7 @@ class Staff:
         return [Message(chat, text, action=edit, message_id=message_id)]
 
     def _title(self, procedure_id: str, variant: str | None) -> str:
-        """ "Dermal filler (lips)": the procedure's name and the kind chosen, if any."""
+        """The procedure's name, and the kind chosen in brackets, if any."""
         procedure = self.deps.engine.procedure(procedure_id, variant)
         title = procedure.name
         if variant is not None:
