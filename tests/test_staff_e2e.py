@@ -9,7 +9,7 @@ import re
 import shutil
 import signal
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -286,7 +286,7 @@ async def test_staff_commands(bot: Bot) -> None:
     assert bot.rows("SELECT name, treated_on FROM invites WHERE name = 'Gus'") == [("Gus", "2026-11-21")]
     bot.server.push_command(STAFF_CHAT, "/patients", user_id=STAFF)
     [*_, patients] = await staff_count(bot, 3)
-    assert "Active patients (1)" in (patients.text or "") and "Flo: microneedling, day 2" in (
+    assert "Active patients (1)" in (patients.text or "") and "Flo (#1): microneedling, day 2" in (
         patients.text or ""
     )
     bot.server.push_command(STAFF_CHAT, "/unanswered", user_id=STAFF)
@@ -597,3 +597,100 @@ async def test_someone_not_enrolled_gets_an_alert_and_forget_removes_it(bot: Bot
     assert "alerts sent to the clinic about you (1)" in (done.text or "")
     assert bot.rows("SELECT COUNT(*) FROM alerts") == [(0,)]
     assert bot.rows("SELECT COUNT(*) FROM outbox WHERE kind = 'alert'") == [(0,)]
+
+
+# -- a patient treated again -----------------------------------------------------------------------------
+
+
+async def test_staff_add_a_second_treatment_to_patient_n_in_one_conversation(bot: Bot) -> None:
+    await enroll(bot, 461, "Pia", days_ago=6)  # microneedling on Tuesday the 17th: its day 7 is tomorrow
+    [(number,)] = bot.rows("SELECT id FROM patients WHERE chat_id = 461")
+    [before] = await bot.say(461, "/today")
+    told = len(bot.server.sent_messages(461))
+    bot.server.push_command(STAFF_CHAT, "/patients", user_id=STAFF)
+    [listing] = await staff_count(bot, 1)
+    assert f"Pia (#{number}): microneedling, day 6" in (listing.text or "")
+    bot.server.push_command(STAFF_CHAT, "/enroll", args=f"2026-11-23 #{number}", user_id=STAFF)
+    [_, choice] = await staff_count(bot, 2)
+    assert choice.text == f"Which treatment are you adding for patient #{number}?"
+    assert list(buttons(choice)) == ["Chemical peel", "Dermal filler", "Microneedling"]
+    mark = bot.server.mark()
+    data = buttons(choice)["Dermal filler"]
+    bot.server.push_callback(STAFF_CHAT, data, message_id=choice.message_id, user_id=STAFF, first_name="Sam")
+    kinds = await bot.server.wait_for_async(lambda c: c.method == "editMessageText" and c.ok, since=mark)
+    mark = bot.server.mark()
+    data = buttons(kinds)["Lip filler"]
+    bot.server.push_callback(STAFF_CHAT, data, message_id=choice.message_id, user_id=STAFF, first_name="Sam")
+    done = await bot.server.wait_for_async(lambda c: c.method == "editMessageText" and c.ok, since=mark)
+    assert done.text == (
+        f"✅ Added dermal filler (Lip filler) of 2026-11-23 for patient #{number}; "
+        "they are told in their chat."
+    )
+    assert not buttons(done) and len(staff_messages(bot)) == 2  # the confirmation replaced the buttons
+    [added] = (await bot.replies(461, told + 1))[told:]
+    assert "Glow Clinic added your dermal filler of 2026-11-23" in (added.text or "")
+    # One conversation: no second link or patient, and /today is about both treatments.
+    assert bot.rows("SELECT COUNT(*) FROM patients") == [(1,)]
+    assert bot.rows("SELECT procedure, variant FROM treatments ORDER BY id") == [
+        ("microneedling", None),
+        ("dermal_filler", "lips"),
+    ]
+    [after] = await bot.say(461, "/today")
+    assert (before.text or "").startswith("You are on day 6 after your microneedling.")
+    assert (after.text or "").startswith("Today is the day of your dermal filler.")
+    # The microneedling's longer wait still holds: its day 28 is the filler's day 22.
+    assert "peels, lasers, facials and IPL: from day 28 (Tuesday 15 December)" in (before.text or "")
+    assert "from day 22 (Tuesday 15 December) (longer for you" in (after.text or "")
+    # Check-ins: one a day. Tomorrow is the microneedling's day 7 and the filler's day 1: the filler's goes.
+    by_day: dict[str, list[str]] = {}
+    seen = len(bot.server.sent_messages(461))
+    for days in range(23):
+        bot.clock.set(datetime(2026, 11, 23, 10 if days else 15, 1, tzinfo=UTC) + timedelta(days=days))
+        await dispatch(bot)
+        await bot.settled()
+        new = bot.server.sent_messages(461)[seen:]
+        seen += len(new)
+        checkins = [c.text or "" for c in new if "ci:" in str(c.reply_markup)]
+        if checkins:
+            by_day[bot.clock.today().isoformat()] = checkins
+    assert {day: len(sent) for day, sent in by_day.items()} == {
+        "2026-11-23": 1,  # the filler's evening check-in
+        "2026-11-24": 1,  # the filler's day 1, in place of the microneedling's day 7
+        "2026-11-26": 1,
+        "2026-12-07": 1,  # the filler's day 14
+        "2026-12-15": 1,  # the microneedling's day 28: both treatments keep their check-ins
+    }
+    assert "lip filler" in by_day["2026-11-24"][0] and "microneedling" in by_day["2026-12-15"][0]
+    assert bot.rows(
+        "SELECT t.procedure, o.step_day, o.state, o.skip_reason FROM outbox o JOIN treatments t"
+        " ON t.id = o.treatment_id WHERE o.kind = 'checkin' AND o.due_at LIKE '2026-11-24%'"
+        " ORDER BY o.id"
+    ) == [("microneedling", 7, "skipped", "superseded"), ("dermal_filler", 1, "sent", None)]
+
+
+async def test_adding_a_treatment_refuses_unknown_patients_and_bad_dates_kindly(bot: Bot) -> None:
+    await enroll(bot, 462, "Ria")
+    [(number,)] = bot.rows("SELECT id FROM patients WHERE chat_id = 462")
+    told = len(bot.server.sent_messages(462))
+    attempts = {
+        "2026-11-23 #99": "There is no patient #99. /patients shows each patient's number.",
+        f"2026-11-24 #{number}": "I can't use that date: it must be today or up to a year back",  # tomorrow
+        f"2025-11-01 #{number}": "I can't use that date",  # more than a year ago
+        f"23-11-2026 #{number}": "Write /enroll YYYY-MM-DD",
+        f"2026-11-23 #{number} Ria": "Write /enroll YYYY-MM-DD",
+    }
+    for count, (args, expected) in enumerate(attempts.items(), start=1):
+        bot.server.push_command(STAFF_CHAT, "/enroll", args=args, user_id=STAFF)
+        reply = (await staff_count(bot, count))[-1]
+        assert (reply.text or "").startswith(expected) and not buttons(reply)
+    # A forged choice (no such one) and a real one pressed by someone not on the staff list change nothing.
+    bot.server.push_command(STAFF_CHAT, "/enroll", args=f"2026-11-23 #{number}", user_id=STAFF)
+    choice = (await staff_count(bot, len(attempts) + 1))[-1]
+    mark = bot.server.mark()
+    forged(bot.server, STAFF_CHAT, "en:999:microneedling", STAFF, choice.message_id)
+    stale = await bot.server.wait_for_async(lambda c: c.method == "editMessageText" and c.ok, since=mark)
+    assert stale.text == "That button is no longer active. Please ask me again."
+    forged(bot.server, STAFF_CHAT, buttons(choice)["Microneedling"], OTHER_MEMBER, choice.message_id)
+    await bot.settled()
+    assert bot.rows("SELECT COUNT(*) FROM treatments") == [(1,)]
+    assert len(bot.server.sent_messages(462)) == told

@@ -131,6 +131,20 @@ class Enrollment:
         )
         return self.invitation(invite_id, bot_username, expires)
 
+    def prepare_treatment(
+        self, db: Database, patient_id: int, procedure: str, treated_on: date
+    ) -> int | None:
+        """Keep the choice staff are making of a treatment to add to patient `patient_id` (`/enroll DATE #N`),
+        valid as long as a link would be; its id, or None when there is no such patient."""
+        patient = patients.get_patient_by_id(db, patient_id)
+        if patient is None:
+            return None
+        now = self.deps.now().astimezone(UTC)
+        expires = now + timedelta(days=self.deps.config.invite_days)
+        return invites.create_for_patient(
+            db, patient.id, procedure, treated_on, patient.timezone, seconds(now), seconds(expires)
+        )
+
     def invitation(self, invite_id: int, bot_username: str, expires: datetime) -> Invitation:
         """The signed link of an invite."""
         payload = invite_token.sign(invite_id, int(expires.timestamp()), self.deps.link_secret)
@@ -147,7 +161,9 @@ class Enrollment:
         if claims is None or claims.expires_at <= now.timestamp():
             return RedeemStatus.INVALID
         invite = invites.get(db, claims.invite_id)
-        if invite is None or invite.procedure not in self.deps.engine.kb.procedures:
+        if invite is None or invite.for_patient is not None:
+            return RedeemStatus.INVALID  # a treatment staff add to someone enrolled is never a link
+        if invite.procedure not in self.deps.engine.kb.procedures:
             return RedeemStatus.INVALID
         owner = patients.get_patient(db, chat_id)
         if invite.used_at is not None:

@@ -4,6 +4,7 @@ Every staff action checks the sender's numeric user id against AFTERCARE_STAFF_I
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -23,10 +24,12 @@ from bot.services.wording import Wording
 from bot.storage import invites, patients, staff_events, transaction
 from bot.storage.handoffs import OpenedBy
 from bot.storage.staff_events import NoticeKind
+from bot.storage.stamps import parse_iso, seconds
 
 log = logging.getLogger(__name__)
 
 UNANSWERED_DAYS = 30
+_PATIENT_NUMBER = re.compile(r"#([0-9]{1,15})")  # ASCII digits only, like the numbers on buttons
 
 
 @dataclass(frozen=True)
@@ -129,7 +132,8 @@ class Staff:
 
     def _enroll(self, db: Database, command: StaffCommand) -> list[Message]:
         """`/enroll YYYY-MM-DD [name]`: a signed single-use link and its QR code; when the clinic has several
-        procedures (or kinds of one), buttons to choose first."""
+        procedures (or kinds of one), buttons to choose first. `/enroll YYYY-MM-DD #N`: the same buttons, then
+        the treatment is added to patient N (re-treated: one conversation, no link)."""
         chat = command.chat_id
         try:
             treated_on = date.fromisoformat(command.args[0]) if command.args else None
@@ -139,18 +143,42 @@ class Staff:
             return [Message(chat, self.wording.staff("enroll_usage"))]
         if self.enrollment.check_date(treated_on).status is not DateStatus.OK:
             return [Message(chat, self.wording.staff("enroll_refused"))]
+        if command.args[1:2] and command.args[1].startswith("#"):
+            return self._retreat(db, chat, treated_on, command.args[1:])
         username = command.bot_username or self.deps.config.bot_username
         if not username:
             return [Message(chat, self.wording.staff("enroll_no_username"))]
         name = " ".join(command.args[1:])[:NAME_LIMIT] or None
-        kb = self.deps.engine.kb
         first = self.deps.engine.procedures[0]
         invitation = self.enrollment.create_invite(
             db, username, first, treated_on, self.deps.config.timezone, name
         )
-        if len(kb.procedures) == 1 and not kb.procedures[first].variants:
+        if not self._several_choices():
             return self.link(db, chat, invitation.invite_id, username)
         return [Message(chat, self.wording.staff("enroll_choose"), self._choices(invitation.invite_id))]
+
+    def _retreat(self, db: Database, chat: int, treated_on: date, args: tuple[str, ...]) -> list[Message]:
+        """`/enroll YYYY-MM-DD #N`: the choice of the treatment to add to patient N (the number /patients
+        shows), or the treatment itself when the clinic has just one procedure of one kind."""
+        found = _PATIENT_NUMBER.fullmatch(args[0])
+        if found is None or len(args) > 1:
+            return [Message(chat, self.wording.staff("enroll_usage"))]
+        number = int(found.group(1))
+        first = self.deps.engine.procedures[0]
+        choice_id = self.enrollment.prepare_treatment(db, number, first, treated_on)
+        if choice_id is None:
+            return [Message(chat, self.wording.staff("retreat_unknown", number=number))]
+        if not self._several_choices():
+            invite = invites.get(db, choice_id)
+            assert invite is not None  # made just above, in this transaction
+            return self._add_treatment(db, chat, None, invite, first, None)
+        text = self.wording.staff("retreat_choose", number=number)
+        return [Message(chat, text, self._choices(choice_id))]
+
+    def _several_choices(self) -> bool:
+        """Whether /enroll asks which procedure (or kind of it) with buttons."""
+        kb = self.deps.engine.kb
+        return len(kb.procedures) > 1 or bool(kb.procedures[self.deps.engine.procedures[0]].variants)
 
     def _choices(self, invite_id: int, procedure: str | None = None) -> tuple[tuple[Button, ...], ...]:
         """One button per procedure, or per kind of `procedure`."""
@@ -173,19 +201,67 @@ class Staff:
         press: buttons.EnrollChoice,
         username: str | None,
     ) -> list[Message]:
-        """A procedure (and kind) chosen for a prepared link."""
+        """A procedure (and kind) chosen for a prepared link, or for a treatment added to a patient."""
         known = self.deps.engine.kb.procedures.get(press.procedure)
         invite = invites.get(db, press.invite_id)
         edit = Action.EDIT if message_id is not None else Action.SEND
-        if known is None or invite is None or invite.used_at is not None or not username:
-            return [Message(chat, self.wording.text("stale_button"), action=edit, message_id=message_id)]
+        stale = [Message(chat, self.wording.text("stale_button"), action=edit, message_id=message_id)]
+        if known is None or invite is None or invite.used_at is not None:
+            return stale
+        adding = invite.for_patient is not None
+        if adding and parse_iso(invite.expires_at) <= self.deps.now():
+            return stale
+        if not adding and not username:
+            return stale
         if press.variant is None and known.variants:
             keyboard = self._choices(invite.id, known.id)
-            return [Message(chat, self.wording.staff("enroll_choose"), keyboard, edit, message_id=message_id)]
+            text = (
+                self.wording.staff("retreat_choose", number=invite.for_patient)
+                if adding
+                else self.wording.staff("enroll_choose")
+            )
+            return [Message(chat, text, keyboard, edit, message_id=message_id)]
         if press.variant is not None and press.variant not in {v.id for v in known.variants}:
-            return [Message(chat, self.wording.text("stale_button"), action=edit, message_id=message_id)]
+            return stale
+        if adding:
+            return self._add_treatment(db, chat, message_id, invite, known.id, press.variant)
+        assert username is not None
         invites.choose(db, invite.id, known.id, press.variant)
         return self.link(db, chat, invite.id, username, message_id)
+
+    def _add_treatment(
+        self,
+        db: Database,
+        chat: int,
+        message_id: int | None,
+        invite: invites.Invite,
+        procedure: str,
+        variant: str | None,
+    ) -> list[Message]:
+        """The last choice for a patient already enrolled: the treatment is added (they are told in their
+        chat; the sender plans its check-ins), and staff get one line naming the patient by number."""
+        edit = Action.EDIT if message_id is not None else Action.SEND
+        number = invite.for_patient
+        added = None
+        if number is not None and invites.use(db, invite.id, seconds(self.deps.now())):
+            added = self.enrollment.add_treatment(db, number, procedure, invite.treated_on, variant)
+        if added is None:
+            return [Message(chat, self.wording.text("stale_button"), action=edit, message_id=message_id)]
+        text = self.wording.staff(
+            "retreat_done",
+            number=number,
+            procedure=self._title(procedure, variant),
+            date=invite.treated_on.isoformat(),
+        )
+        return [Message(chat, text, action=edit, message_id=message_id)]
+
+    def _title(self, procedure_id: str, variant: str | None) -> str:
+        """The procedure's name, and the kind chosen in brackets, if any."""
+        procedure = self.deps.engine.procedure(procedure_id, variant)
+        title = procedure.name
+        if variant is not None:
+            title += f" ({next(v.title for v in procedure.variants if v.id == variant)})"
+        return title
 
     def link(
         self, db: Database, chat: int, invite_id: int, username: str, message_id: int | None = None
@@ -197,10 +273,7 @@ class Staff:
         invitation = self.enrollment.invitation(
             invite.id, username, datetime.fromisoformat(invite.expires_at)
         )
-        procedure = self.deps.engine.procedure(invite.procedure, invite.variant)
-        title = procedure.name
-        if invite.variant is not None:
-            title += f" ({next(v.title for v in procedure.variants if v.id == invite.variant)})"
+        title = self._title(invite.procedure, invite.variant)
         text = self.wording.enrolled(invitation, invite.name, title, invite.treated_on)
         first = (
             Message(chat, text)

@@ -296,6 +296,11 @@ class Wording:
             return name
         return self.staff("alias", number=number) if number is not None else self.staff("alias_unknown")
 
+    def numbered(self, name: str | None, number: int) -> str:
+        """The patient's name and number ("Ann (#3)"), else the alias ("Patient #3"): staff need the number
+        to add a treatment (`/enroll YYYY-MM-DD #3`)."""
+        return self.staff("patients_named", name=name, number=number) if name else self.name(None, number)
+
     def tier_name(self, tier: Tier) -> str:
         """The tier as staff read it ("EMERGENCY")."""
         return self.staff(f"tiers.{tier.value}") or tier.value
@@ -451,7 +456,7 @@ class Wording:
                 )
             line = self.staff(
                 "patients_line",
-                name=self.name(p.name, p.patient_number),
+                name=self.numbered(p.name, p.patient_number),
                 procedure=p.procedure,
                 day=p.day,
                 answer=answer,

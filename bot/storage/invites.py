@@ -42,6 +42,13 @@ def m002_variant_and_holds(db: Database) -> None:
     _add_column(db, "invites", "holds", "TEXT")
 
 
+@migrations()
+def m003_treatment_for_a_patient(db: Database) -> None:
+    """Staff adding a treatment to a patient already enrolled (`/enroll DATE #N`) keep the choice being made
+    here too: such a row names the patient (gone with them on /forget) and never becomes a link."""
+    _add_column(db, "invites", "for_patient", "INTEGER REFERENCES patients(id) ON DELETE CASCADE")
+
+
 def migrate(db: Database) -> None:
     """Apply this module's migrations."""
     migrations.apply(db)
@@ -61,6 +68,8 @@ class Invite:
     patient_id: int | None
     variant: str | None = None
     holds: dict[str, int] = field(default_factory=dict)
+    for_patient: int | None = None
+    """Set for a treatment staff add to this patient (no link): see `create_for_patient`."""
 
 
 def create(
@@ -95,8 +104,8 @@ def create(
 def get(db: Database, invite_id: int) -> Invite | None:
     """The invite with this id, if it exists."""
     row = db.execute(
-        "SELECT id, procedure, treated_on, timezone, name, expires_at, used_at, patient_id, variant, holds"
-        " FROM invites WHERE id = ?",
+        "SELECT id, procedure, treated_on, timezone, name, expires_at, used_at, patient_id, variant, holds,"
+        " for_patient FROM invites WHERE id = ?",
         (invite_id,),
     ).fetchone()
     if row is None:
@@ -112,7 +121,31 @@ def get(db: Database, invite_id: int) -> Invite | None:
         patient_id=row[7],
         variant=row[8],
         holds=_holds(row[9]),
+        for_patient=row[10],
     )
+
+
+def create_for_patient(
+    db: Database, patient_id: int, procedure: str, treated_on: date, timezone: str, now: str, expires_at: str
+) -> int:
+    """Store the choice of a treatment staff are adding to patient `patient_id` (no link is ever signed for
+    it); returns its id, which the choice buttons carry."""
+    cursor = db.execute(
+        "INSERT INTO invites (procedure, treated_on, timezone, created_at, expires_at, for_patient)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (procedure, treated_on.isoformat(), timezone, now, expires_at, patient_id),
+    )
+    return int(cursor.lastrowid or 0)
+
+
+def use(db: Database, invite_id: int, now: str) -> bool:
+    """Mark a choice made for a patient already enrolled as done; False when it was done already (a second
+    press of the same button adds nothing)."""
+    cursor = db.execute(
+        "UPDATE invites SET used_at = ? WHERE id = ? AND used_at IS NULL AND for_patient IS NOT NULL",
+        (now, invite_id),
+    )
+    return cursor.rowcount > 0
 
 
 def claim(db: Database, invite_id: int, patient_id: int, now: str) -> bool:
