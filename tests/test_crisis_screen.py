@@ -95,3 +95,24 @@ def test_the_words_are_data_in_the_language_file(engine: Engine) -> None:
     assert any(cue.unless for cue in language.crisis_together)
     assert language.crisis_injuries and language.crisis_accidents
     assert language.crisis_others_before and language.crisis_others_after
+
+
+@pytest.mark.parametrize(
+    ("message", "variant", "day"),
+    [
+        ("my vision went blurry in one eye, will it be gone for good?", "cheeks_jaw", 0),
+        ("my throat feels tight and my tongue is swelling, I hope I don't wake up worse tomorrow", "lips", 1),
+        ("I want to die. my vision went blurry in one eye", "cheeks_jaw", 0),
+        ("my tongue is swelling and my throat is closing, I want to end it all", "lips", 1),
+    ],
+)
+def test_a_crisis_never_hides_an_emergency_told_with_it(
+    engine: Engine, message: str, variant: str, day: int
+) -> None:
+    answer = engine.answer(message, "dermal_filler", day=day, variant=variant)
+    assert answer.urgency in (Tier.CRISIS, Tier.EMERGENCY), message
+    assert answer.alert_tier in (Tier.CRISIS, Tier.EMERGENCY), message
+    assert answer.safety is not None and "emergency department" in answer.safety, message
+    if answer.urgency is Tier.CRISIS:
+        crisis_reply = engine.kb.message("crisis.reply").split("{")[0]
+        assert answer.safety.startswith(crisis_reply), message

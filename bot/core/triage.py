@@ -229,12 +229,19 @@ class Screener:
     def screen(self, text: str, day: int | None) -> Screening | None:
         """The most urgent warning sign in `text` for a patient on `day` (None when unknown), or None.
 
-        A crisis comes before everything else and is screened whatever the day.
+        A crisis comes before everything else and is screened whatever the day. The warning signs are still
+        screened beside it: a crisis told with an emergency ("my throat is closing, I hope I don't wake up")
+        is the crisis tier, with the signs that fired after `CRISIS_SIGN`, so the reply can give both.
         """
         text = _DOTTED_LETTERS.sub(lambda m: m.group(0).replace(".", " "), text[:MAX_SCREEN_CHARS])
         every_clause = self._clauses(text)
+        signs = self._signs(text, day, every_clause)
         if self._crisis.found(text):
-            return Screening(Tier.CRISIS, (CRISIS_SIGN,), None)
+            return Screening(Tier.CRISIS, (CRISIS_SIGN, *(signs.signs if signs else ())), None)
+        return signs
+
+    def _signs(self, text: str, day: int | None, every_clause: list[_Clause]) -> Screening | None:
+        """The procedure's warning signs in `text` (the crisis screen aside)."""
         compact_text = _compact(text)
         present = {word for clause in every_clause for word in clause.words}
         candidates = {
