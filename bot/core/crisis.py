@@ -30,6 +30,12 @@ from bot.core.language import PROCEDURE_PLACEHOLDER, Language, Phrase, PhraseSet
 from bot.core.text import join_spelled, squeezed
 
 _SENTENCE_SPLIT = re.compile(r"[?!.;\n]+")
+_CLAUSE_SPLIT = re.compile(r"[,:()\u2013\u2014]+|\s-+\s")
+_FIRST_PERSON = frozenset({"i", "me", "my", "myself", "mine"})
+_NOUN_LIKE = 2
+"""A crisis phrase of at most this many words, none of them first person ("suicide", "self harm"), may name a
+job, a service or other people by the word after it ("suicide hotline"); a longer phrase or one said of
+oneself ("kill myself", "want to die") never does."""
 _DOUBLED = re.compile(r"(.)\1+")
 _SHORTEST_TYPO = 4
 """Shorter words are read as typos only when a doubled letter was typed once ("kil" for "kill")."""
@@ -95,6 +101,7 @@ class CrisisScreen:
         self._by_squeeze = {k: v[0] for k, v in by_squeeze.items() if len(v) == 1}
         self._by_first = by_first
         self._cache: dict[str, str] = {}
+        self._first_person = frozenset(reader.stem(w) for w in _FIRST_PERSON)
 
     def _read(self, cues: Iterable[str]) -> tuple[Phrase, ...]:
         """Cues as the screen reads messages: spellings read, ignored words left out, then stemmed."""
@@ -116,14 +123,21 @@ class CrisisScreen:
 
     def sentences(self, text: str) -> list[Sentence]:
         """The sentences of `text` as the crisis screen reads them: stems, spellings and typos read."""
+        return [tuple(w for c in clauses for w in c) for clauses in self._parts(text)]
+
+    def _parts(self, text: str) -> list[list[Sentence]]:
+        """The sentences of `text`, each as its clauses (split at commas, colons, dashes)."""
         result = []
         for part in _SENTENCE_SPLIT.split(text):
-            words = join_spelled(self.language.tokens(part, None), self._vocabulary)
-            words = self._spelt([self._word(w) for w in words])
-            stems = tuple(self.reader.stem(w) for w in words if w not in self._ignored)
-            if stems:
-                result.append(stems)
+            clauses = [c for c in (self._clause(c) for c in _CLAUSE_SPLIT.split(part)) if c]
+            if clauses:
+                result.append(clauses)
         return result
+
+    def _clause(self, text: str) -> Sentence:
+        words = join_spelled(self.language.tokens(text, None), self._vocabulary)
+        words = self._spelt([self._word(w) for w in words])
+        return tuple(self.reader.stem(w) for w in words if w not in self._ignored)
 
     def _word(self, word: str) -> str:
         """`word`, or the crisis word it is a typo of."""
@@ -195,14 +209,18 @@ class CrisisScreen:
 
     def found(self, text: str) -> bool:
         """True when `text` tells of a crisis."""
-        sentences = self.sentences(text)
-        words = [w for s in sentences for w in s]
-        if self._said(self._phrases, words):
+        parts = self._parts(text)
+        sentences = [tuple(w for c in clauses for w in c) for clauses in parts]
+        clauses = [c for p in parts for c in p]
+        # Each sentence and each clause on its own: an idiom or someone else in one sentence says nothing
+        # of the next ("Had a fight with my boyfriend. Want to die."), nor across a comma ("I want to die,
+        # my face is so red").
+        if any(self._said(self._phrases, s) for s in (*clauses, *sentences)):
             return True
         # "hurt myself at the gym": an injury told with an accident is not a crisis.
         if any(not self._accidents.spans(s) and self._said(self._injuries, s) for s in sentences):
             return True
-        weak = self._weak_count(sentences)
+        weak = sum(self._weak_count(p) for p in parts)
         clear = [not self._exclusions.spans(s) for s in sentences]
         for index, sentence in enumerate(sentences):
             if not clear[index]:
@@ -223,23 +241,29 @@ class CrisisScreen:
     def _said(self, phrases: PhraseSet, words: Sequence[str]) -> bool:
         """True when one of `phrases` is said of the patient: not inside an everyday idiom (`exclusions`),
         not with someone else as its subject ("my cousin overdosed") and not naming a job, a service or
-        other people ("a suicide hotline", "suicidal patients")."""
+        other people ("a suicide hotline", "suicidal patients"; only a short phrase not said of oneself)."""
         excluded = _covered(self._exclusions, words)
         others_end = {end for _, end in self._others_before.spans(words)}
         others_start = {start for start, _ in self._others_after.spans(words)}
         return any(
-            not excluded.intersection(range(a, b)) and a not in others_end and b not in others_start
+            not excluded.intersection(range(a, b))
+            and a not in others_end
+            and not (b in others_start and self._noun_like(words[a:b]))
             for a, b in phrases.spans(words)
         )
 
-    def _weak_count(self, sentences: Sequence[Sentence]) -> int:
-        """The weak phrases said in a sentence that says nothing of aftercare."""
+    def _noun_like(self, phrase: Sequence[str]) -> bool:
+        return len(phrase) <= _NOUN_LIKE and not self._first_person.intersection(phrase)
+
+    def _weak_count(self, clauses: Sequence[Sentence]) -> int:
+        """The weak phrases said in a sentence (given as its clauses) that says nothing of aftercare; a weak
+        phrase is read within one clause ("when will it end, it's been three days" is no "end it")."""
+        if self._aftercare.spans(tuple(w for c in clauses for w in c)):
+            return 0
         count = 0
-        for sentence in sentences:
-            if self._aftercare.spans(sentence):
-                continue
-            excluded = _covered(self._exclusions, sentence)
-            count += sum(1 for a, b in self._weak.spans(sentence) if not excluded.intersection(range(a, b)))
+        for clause in clauses:
+            excluded = _covered(self._exclusions, clause)
+            count += sum(1 for a, b in self._weak.spans(clause) if not excluded.intersection(range(a, b)))
         return count
 
 
