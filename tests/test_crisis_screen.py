@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from bot.core.answer import Engine
+from bot.core.crisis import words_of
 from bot.core.model import Tier
 
 DATA = Path(__file__).parent / "data"
@@ -116,3 +117,19 @@ def test_a_crisis_never_hides_an_emergency_told_with_it(
     if answer.urgency is Tier.CRISIS:
         crisis_reply = engine.kb.message("crisis.reply").split("{")[0]
         assert answer.safety.startswith(crisis_reply), message
+
+
+def test_real_words_are_never_read_as_typos_of_crisis_words(engine: Engine) -> None:
+    """`not_typos` holds the real words a typo reading would turn into a crisis word (tests/typo_scan.py finds
+    them in a word list); with the knowledge base's own words, each is read as itself."""
+    language = engine.kb.language
+    for procedure in PROCEDURES:
+        screen = engine.screeners[(procedure, None)].crisis
+        words = set(language.crisis_not_typos)
+        words |= {w for t in words_of(language) for w in language.tokens(t, None)}
+        words |= {w for t in words_of(engine.procedure(procedure)) for w in language.tokens(t, None)}
+        rewritten = {w: r for w in sorted(words) if (r := screen.word(w)) != w and w.isalpha()}
+        assert not rewritten, (procedure, rewritten)
+        for word in ("kicking", "kidding", "split", "overuse", "hearing", "starting", "clear", "blending"):
+            assert screen.word(word) == word, (procedure, word)
+    assert len(language.crisis_not_typos) > 1000

@@ -21,8 +21,9 @@ sentence with such an idiom is not read for a crisis told in parts.
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from rapidfuzz.distance import OSA
 
@@ -86,11 +87,10 @@ class CrisisScreen:
         vocabulary = {w for text in texts for w in language.tokens(text, None) if w.isalpha()}
         self._vocabulary = frozenset(vocabulary)
         self._spelled_words = frozenset(w for key in self._spellings for w in key)
-        context = (*language.crisis_accidents, *language.crisis_others_before, *language.crisis_others_after)
         self._real = (
             frozenset(language.crisis_not_typos)
             | frozenset(other_words)
-            | frozenset(w for text in context for w in language.tokens(text, None))
+            | frozenset(w for text in words_of(language) for w in language.tokens(text, None))
         )
         by_squeeze: dict[str, list[str]] = {}
         by_first: dict[str, list[str]] = {}
@@ -136,11 +136,12 @@ class CrisisScreen:
 
     def _clause(self, text: str) -> Sentence:
         words = join_spelled(self.language.tokens(text, None), self._vocabulary)
-        words = self._spelt([self._word(w) for w in words])
+        words = self._spelt([self.word(w) for w in words])
         return tuple(self.reader.stem(w) for w in words if w not in self._ignored)
 
-    def _word(self, word: str) -> str:
-        """`word`, or the crisis word it is a typo of."""
+    def word(self, word: str) -> str:
+        """`word`, or the crisis word it is a typo of (never a real word: `not_typos`, the knowledge base's
+        words)."""
         if (
             word in self._vocabulary
             or word in self._real
@@ -265,6 +266,23 @@ class CrisisScreen:
             excluded = _covered(self._exclusions, clause)
             count += sum(1 for a, b in self._weak.spans(clause) if not excluded.intersection(range(a, b)))
         return count
+
+
+def words_of(data: object) -> Iterator[str]:
+    """Every text in `data` (a knowledge base object: dataclasses, lists, mappings of texts): its words are
+    real words, never read as typos of a crisis word."""
+    if isinstance(data, str):
+        yield data
+    elif isinstance(data, Mapping):
+        for key, value in data.items():
+            yield from words_of(key)
+            yield from words_of(value)
+    elif isinstance(data, (tuple, list, set, frozenset)):
+        for item in data:
+            yield from words_of(item)
+    elif dataclasses.is_dataclass(data) and not isinstance(data, type):
+        for item in dataclasses.fields(data):
+            yield from words_of(getattr(data, item.name))
 
 
 def _covered(phrases: PhraseSet, words: Sequence[str]) -> set[int]:

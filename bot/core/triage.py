@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from bot.core.crisis import CrisisScreen
+from bot.core.crisis import CrisisScreen, words_of
 from bot.core.language import CueSet, Language, Phrase, PhraseSet, Reader
 from bot.core.model import Procedure, Tier, WarningSign
 from bot.core.text import join_spelled, squeezed, strip_invisible
@@ -105,7 +105,9 @@ class Screener:
             story = tuple(p for p in phrases if len({w for w in p if w not in function_words}) >= 2)
             patterns.append(_Pattern(sign, phrases, with_any, compact, story, reader.phrases(sign.unless)))
         self._patterns = tuple(patterns)
-        self._crisis = CrisisScreen(language, reader, plain)
+        self._crisis = CrisisScreen(
+            language, reader, plain | {w for t in words_of(procedure) for w in language.tokens(t, None)}
+        )
         crisis_words = {reader.stem(w) for w in self._crisis.vocabulary}
         plain.update(self._crisis.vocabulary)
         by_word: dict[str, set[int]] = {}
@@ -223,6 +225,11 @@ class Screener:
                 merged.append(words[index])
                 index += 1
         return merged
+
+    @property
+    def crisis(self) -> CrisisScreen:
+        """The crisis screen, with this procedure's words as real words."""
+        return self._crisis
 
     # ------------------------------------------------------------------------------------------- screening
 
