@@ -3,7 +3,7 @@ started again, self-injury other than cutting, an overdose told as an amount or 
 time, passive thoughts of not being alive, inside long stories, researching a method) at the crisis tier, and
 none of their hard negatives (idioms, skincare "overdoses", accidents, plans for aftercare, a crisis word
 about a job or someone else). The filler screen catches a growing tongue or throat swelling and loosely told
-vision changes as emergencies. Phrasings are in tests/data (crisis-4, crisis-5, crisis-6,
+vision changes as emergencies. Phrasings are in tests/data (crisis-4, crisis-5, crisis-6, crisis-7,
 dermal_filler-signs-5) and below."""
 
 from __future__ import annotations
@@ -27,7 +27,9 @@ def _items(name: str) -> list[dict[str, Any]]:
     return items
 
 
-CRISIS_SETS = [i for name in ("crisis-4.yaml", "crisis-5.yaml", "crisis-6.yaml") for i in _items(name)]
+CRISIS_SETS = [
+    i for name in ("crisis-4.yaml", "crisis-5.yaml", "crisis-6.yaml", "crisis-7.yaml") for i in _items(name)
+]
 CRISES = [i for i in CRISIS_SETS if i.get("crisis")]
 NEGATIVES = [i for i in CRISIS_SETS if not i.get("urgent")]
 SIGNS = _items("dermal_filler-signs-5.yaml")
@@ -83,6 +85,8 @@ def test_the_screen_reads_the_way_distressed_people_type(engine: Engine, message
         "took 10 minutes to ice my face",  # a number, but no medicine
         "I have a plan for my makeup tomorrow",  # a weak cue beside aftercare
         "thanks for everything, you have been so helpful",  # a farewell after aftercare
+        "I can't stand hearing myself talk with these swollen lips",  # "hearing" is not "harming"
+        "I nearly drove into a wall because I couldn't see with the swelling",  # an accident, not a plan
     ],
 )
 def test_real_words_and_aftercare_plans_are_not_read_as_a_crisis(engine: Engine, message: str) -> None:

@@ -9,7 +9,8 @@ phrases of `language.yaml` (`crisis`):
 - filler words a phrase is read with or without (`ignored`: "if I JUST wasn't here");
 - a large number as an amount (`count_from`, `count_as`: "took 30 paracetamol").
 
-Then a crisis is a `phrases` entry anywhere, said of the patient (not of someone else or a job: `others`,
+Then a crisis is a `phrases` entry in one sentence or clause (idioms and other people are read in that
+sentence or clause only: "Had a fight with my boyfriend. Want to die."), said of the patient (not of someone else or a job: `others`,
 "my cousin overdosed", "a suicide hotline"); an `injuries` entry in a sentence that tells no accident
 (`accidents`: "hurt myself at the gym"); or a crisis told in parts (`together`): one phrase of each group
 in one sentence or in two sentences in a row, and none of the cue's `unless` there; or a `weak` phrase (a
@@ -49,8 +50,17 @@ Sentence = tuple[str, ...]
 class CrisisScreen:
     """Finds a crisis in a message, with the words of one language read for one procedure."""
 
-    def __init__(self, language: Language, reader: Reader, other_words: Iterable[str] = ()) -> None:
-        """`other_words`: plain words the warning signs use; never read as a typo of a crisis word."""
+    def __init__(
+        self,
+        language: Language,
+        reader: Reader,
+        other_words: Iterable[str] = (),
+        aftercare: Iterable[str] = (),
+    ) -> None:
+        """`other_words`: plain words the knowledge base uses; never read as a typo of a crisis word.
+        `aftercare`: the procedure's own words (its signs' phrases) that, beside `crisis.aftercare`,
+        make a weak phrase's sentence about aftercare ("when will the peeling end"); those that share a word
+        with a crisis phrase are left out."""
         self.language = language
         self.reader = reader
         self._spellings: dict[Phrase, tuple[str, ...]] = {}
@@ -66,7 +76,22 @@ class CrisisScreen:
         self._others_before = PhraseSet(self._read(language.crisis_others_before))
         self._others_after = PhraseSet(self._read(language.crisis_others_after))
         self._weak = PhraseSet(self._read(language.crisis_weak))
-        self._aftercare = PhraseSet(self._read(language.crisis_aftercare))
+        crisis_words = {
+            w
+            for text in (
+                *language.crisis,
+                *language.crisis_weak,
+                *language.crisis_injuries,
+                *(t for cue in language.crisis_together for g in cue.groups for t in g),
+            )
+            for w in language.tokens(text, None)
+        } - language.stopwords
+        own = [
+            t
+            for t in aftercare
+            if (words := set(language.tokens(t, None)) - language.stopwords) and not words & crisis_words
+        ]
+        self._aftercare = PhraseSet(self._read((*language.crisis_aftercare, *own)))
         self._exclusions = PhraseSet(self._read(language.crisis_exclusions))
         self._together = tuple(
             (
@@ -264,7 +289,11 @@ class CrisisScreen:
         count = 0
         for clause in clauses:
             excluded = _covered(self._exclusions, clause)
-            count += sum(1 for a, b in self._weak.spans(clause) if not excluded.intersection(range(a, b)))
+            counted: set[int] = set()  # overlapping phrases ("will not be here", "not be here tomorrow"): one
+            for a, b in sorted(self._weak.spans(clause)):
+                if not excluded.intersection(range(a, b)) and not counted.intersection(range(a, b)):
+                    count += 1
+                    counted.update(range(a, b))
         return count
 
 

@@ -106,7 +106,10 @@ class Screener:
             patterns.append(_Pattern(sign, phrases, with_any, compact, story, reader.phrases(sign.unless)))
         self._patterns = tuple(patterns)
         self._crisis = CrisisScreen(
-            language, reader, plain | {w for t in words_of(procedure) for w in language.tokens(t, None)}
+            language,
+            reader,
+            plain | {w for t in words_of(procedure) for w in language.tokens(t, None)},
+            (p for sign in procedure.signs for p in sign.phrases),
         )
         crisis_words = {reader.stem(w) for w in self._crisis.vocabulary}
         plain.update(self._crisis.vocabulary)
