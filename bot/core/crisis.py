@@ -10,13 +10,14 @@ phrases of `language.yaml` (`crisis`):
 - a large number as an amount (`count_from`, `count_as`: "took 30 paracetamol").
 
 Then a crisis is a `phrases` entry in one sentence or clause (idioms and other people are read in that
-sentence or clause only: "Had a fight with my boyfriend. Want to die."), said of the patient (not of someone else or a job: `others`,
-"my cousin overdosed", "a suicide hotline"); an `injuries` entry in a sentence that tells no accident
-(`accidents`: "hurt myself at the gym"); or a crisis told in parts (`together`): one phrase of each group
-in one sentence or in two sentences in a row, and none of the cue's `unless` there; or a `weak` phrase (a
-plan, a time: "I have a plan", "tonight's the night") whose sentence says nothing of aftercare (`aftercare`:
-"I have a plan for my skincare"), when a second weak cue backs it or nothing in the message is about
-aftercare. A phrase inside an everyday idiom (`exclusions`: "dying to wear makeup") never counts, and a
+sentence or clause only: "Had a fight with my boyfriend. Want to die."), said of the patient (not of someone
+else or a job: `others`, "my cousin overdosed", "a suicide hotline"); an `injuries` entry in a sentence that
+tells no accident (`accidents`: "hurt myself at the gym"); or a crisis told in parts (`together`): one phrase
+of each group in one sentence or in two sentences in a row, and none of the cue's `unless` there; or a `weak`
+phrase (a plan, a time: "I have a plan", "tonight's the night") whose sentence says nothing of aftercare
+(`aftercare`: "I have a plan for my skincare"; nor a word of the procedure's signs: "when will the peeling
+end"; a weak phrase is read within one clause), when a second weak cue backs it or nothing in the message is
+about aftercare. A phrase inside an everyday idiom (`exclusions`: "dying to wear makeup") never counts, and a
 sentence with such an idiom is not read for a crisis told in parts.
 """
 
