@@ -3,7 +3,7 @@ started again, self-injury other than cutting, an overdose told as an amount or 
 time, passive thoughts of not being alive, inside long stories, researching a method) at the crisis tier, and
 none of their hard negatives (idioms, skincare "overdoses", accidents, plans for aftercare, a crisis word
 about a job or someone else). The filler screen catches a growing tongue or throat swelling and loosely told
-vision changes as emergencies. Phrasings are in tests/data (crisis-4, crisis-5, crisis-6,
+vision changes as emergencies. Phrasings are in tests/data (crisis-4, crisis-5, crisis-6, crisis-7,
 dermal_filler-signs-5) and below."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from bot.core.answer import Engine
+from bot.core.crisis import words_of
 from bot.core.model import Tier
 
 DATA = Path(__file__).parent / "data"
@@ -26,7 +27,9 @@ def _items(name: str) -> list[dict[str, Any]]:
     return items
 
 
-CRISIS_SETS = [i for name in ("crisis-4.yaml", "crisis-5.yaml", "crisis-6.yaml") for i in _items(name)]
+CRISIS_SETS = [
+    i for name in ("crisis-4.yaml", "crisis-5.yaml", "crisis-6.yaml", "crisis-7.yaml") for i in _items(name)
+]
 CRISES = [i for i in CRISIS_SETS if i.get("crisis")]
 NEGATIVES = [i for i in CRISIS_SETS if not i.get("urgent")]
 SIGNS = _items("dermal_filler-signs-5.yaml")
@@ -82,6 +85,8 @@ def test_the_screen_reads_the_way_distressed_people_type(engine: Engine, message
         "took 10 minutes to ice my face",  # a number, but no medicine
         "I have a plan for my makeup tomorrow",  # a weak cue beside aftercare
         "thanks for everything, you have been so helpful",  # a farewell after aftercare
+        "I can't stand hearing myself talk with these swollen lips",  # "hearing" is not "harming"
+        "I nearly drove into a wall because I couldn't see with the swelling",  # an accident, not a plan
     ],
 )
 def test_real_words_and_aftercare_plans_are_not_read_as_a_crisis(engine: Engine, message: str) -> None:
@@ -95,3 +100,40 @@ def test_the_words_are_data_in_the_language_file(engine: Engine) -> None:
     assert any(cue.unless for cue in language.crisis_together)
     assert language.crisis_injuries and language.crisis_accidents
     assert language.crisis_others_before and language.crisis_others_after
+
+
+@pytest.mark.parametrize(
+    ("message", "variant", "day"),
+    [
+        ("my vision went blurry in one eye, will it be gone for good?", "cheeks_jaw", 0),
+        ("my throat feels tight and my tongue is swelling, I hope I don't wake up worse tomorrow", "lips", 1),
+        ("I want to die. my vision went blurry in one eye", "cheeks_jaw", 0),
+        ("my tongue is swelling and my throat is closing, I want to end it all", "lips", 1),
+    ],
+)
+def test_a_crisis_never_hides_an_emergency_told_with_it(
+    engine: Engine, message: str, variant: str, day: int
+) -> None:
+    answer = engine.answer(message, "dermal_filler", day=day, variant=variant)
+    assert answer.urgency in (Tier.CRISIS, Tier.EMERGENCY), message
+    assert answer.alert_tier in (Tier.CRISIS, Tier.EMERGENCY), message
+    assert answer.safety is not None and "emergency department" in answer.safety, message
+    if answer.urgency is Tier.CRISIS:
+        crisis_reply = engine.kb.message("crisis.reply").split("{")[0]
+        assert answer.safety.startswith(crisis_reply), message
+
+
+def test_real_words_are_never_read_as_typos_of_crisis_words(engine: Engine) -> None:
+    """`not_typos` holds the real words a typo reading would turn into a crisis word (tests/typo_scan.py finds
+    them in a word list); with the knowledge base's own words, each is read as itself."""
+    language = engine.kb.language
+    for procedure in PROCEDURES:
+        screen = engine.screeners[(procedure, None)].crisis
+        words = set(language.crisis_not_typos)
+        words |= {w for t in words_of(language) for w in language.tokens(t, None)}
+        words |= {w for t in words_of(engine.procedure(procedure)) for w in language.tokens(t, None)}
+        rewritten = {w: r for w in sorted(words) if (r := screen.word(w)) != w and w.isalpha()}
+        assert not rewritten, (procedure, rewritten)
+        for word in ("kicking", "kidding", "split", "overuse", "hearing", "starting", "clear", "blending"):
+            assert screen.word(word) == word, (procedure, word)
+    assert len(language.crisis_not_typos) > 1000

@@ -191,7 +191,7 @@ class Engine:
             return self._bare(question, day, fill(self.kb.message("matching.empty"), values))
         screening = self.screen(question, procedure_id, day, variant)
         if screening is not None and screening.tier is Tier.CRISIS:
-            return self._crisis(question, procedure, day)
+            return self._crisis(question, procedure, day, screening)
         match = self.matchers[procedure_id].match(question)
         note = fill(self.kb.message("matching.too_long"), values) if len(question) > MAX_INPUT_CHARS else None
         if screening is not None:
@@ -257,11 +257,18 @@ class Engine:
         text = fill(self.kb.message(key), values)
         return Answer(question, day, None, (), match.confidence, None, None, None, suggestions, None, (text,))
 
-    def _crisis(self, question: str, procedure: Procedure, day: int | None) -> Answer:
-        """Thoughts of suicide or self-harm, or an overdose: the crisis line and the clinic, nothing else."""
-        safety = fill(
-            self.kb.message("crisis.reply"), self.values(procedure, day=day if day is not None else "")
-        )
+    def _crisis(self, question: str, procedure: Procedure, day: int | None, screening: Screening) -> Answer:
+        """Thoughts of suicide or self-harm, or an overdose: the crisis line and the clinic, and nothing about
+        aftercare. A warning sign told in the same message that needs a person today (vision going after
+        filler) still gets its own instruction, right after the crisis reply: neither hides the other."""
+        values = self.values(procedure, day=day if day is not None else "")
+        parts = [fill(self.kb.message("crisis.reply"), values)]
+        fired = [s for s in procedure.signs if s.id in screening.signs and s.tier.is_red_flag]
+        if fired:
+            top = min((s.tier for s in fired), key=lambda t: t.rank)
+            own = next((s.reply for s in fired if s.reply and s.tier is top), None)
+            parts.append(fill(own or procedure.tier_replies[top], self.values(procedure, day=day or 0)))
+        safety = "\n\n".join(parts)
         return Answer(
             question, day, None, (), 1.0, Tier.CRISIS, None, None, (), safety, (), alert_tier=Tier.CRISIS
         )

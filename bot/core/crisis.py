@@ -9,20 +9,23 @@ phrases of `language.yaml` (`crisis`):
 - filler words a phrase is read with or without (`ignored`: "if I JUST wasn't here");
 - a large number as an amount (`count_from`, `count_as`: "took 30 paracetamol").
 
-Then a crisis is a `phrases` entry anywhere, said of the patient (not of someone else or a job: `others`,
-"my cousin overdosed", "a suicide hotline"); an `injuries` entry in a sentence that tells no accident
-(`accidents`: "hurt myself at the gym"); or a crisis told in parts (`together`): one phrase of each group
-in one sentence or in two sentences in a row, and none of the cue's `unless` there; or a `weak` phrase (a
-plan, a time: "I have a plan", "tonight's the night") whose sentence says nothing of aftercare (`aftercare`:
-"I have a plan for my skincare"), when a second weak cue backs it or nothing in the message is about
-aftercare. A phrase inside an everyday idiom (`exclusions`: "dying to wear makeup") never counts, and a
+Then a crisis is a `phrases` entry in one sentence or clause (idioms and other people are read in that
+sentence or clause only: "Had a fight with my boyfriend. Want to die."), said of the patient (not of someone
+else or a job: `others`, "my cousin overdosed", "a suicide hotline"); an `injuries` entry in a sentence that
+tells no accident (`accidents`: "hurt myself at the gym"); or a crisis told in parts (`together`): one phrase
+of each group in one sentence or in two sentences in a row, and none of the cue's `unless` there; or a `weak`
+phrase (a plan, a time: "I have a plan", "tonight's the night") whose sentence says nothing of aftercare
+(`aftercare`: "I have a plan for my skincare"; nor a word of the procedure's signs: "when will the peeling
+end"; a weak phrase is read within one clause), when a second weak cue backs it or nothing in the message is
+about aftercare. A phrase inside an everyday idiom (`exclusions`: "dying to wear makeup") never counts, and a
 sentence with such an idiom is not read for a crisis told in parts.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from rapidfuzz.distance import OSA
 
@@ -30,6 +33,12 @@ from bot.core.language import PROCEDURE_PLACEHOLDER, Language, Phrase, PhraseSet
 from bot.core.text import join_spelled, squeezed
 
 _SENTENCE_SPLIT = re.compile(r"[?!.;\n]+")
+_CLAUSE_SPLIT = re.compile(r"[,:()\u2013\u2014]+|\s-+\s")
+_FIRST_PERSON = frozenset({"i", "me", "my", "myself", "mine"})
+_NOUN_LIKE = 2
+"""A crisis phrase of at most this many words, none of them first person ("suicide", "self harm"), may name a
+job, a service or other people by the word after it ("suicide hotline"); a longer phrase or one said of
+oneself ("kill myself", "want to die") never does."""
 _DOUBLED = re.compile(r"(.)\1+")
 _SHORTEST_TYPO = 4
 """Shorter words are read as typos only when a doubled letter was typed once ("kil" for "kill")."""
@@ -42,8 +51,17 @@ Sentence = tuple[str, ...]
 class CrisisScreen:
     """Finds a crisis in a message, with the words of one language read for one procedure."""
 
-    def __init__(self, language: Language, reader: Reader, other_words: Iterable[str] = ()) -> None:
-        """`other_words`: plain words the warning signs use; never read as a typo of a crisis word."""
+    def __init__(
+        self,
+        language: Language,
+        reader: Reader,
+        other_words: Iterable[str] = (),
+        aftercare: Iterable[str] = (),
+    ) -> None:
+        """`other_words`: plain words the knowledge base uses; never read as a typo of a crisis word.
+        `aftercare`: the procedure's own words (its signs' phrases) that, beside `crisis.aftercare`,
+        make a weak phrase's sentence about aftercare ("when will the peeling end"); those that share a word
+        with a crisis phrase are left out."""
         self.language = language
         self.reader = reader
         self._spellings: dict[Phrase, tuple[str, ...]] = {}
@@ -59,7 +77,22 @@ class CrisisScreen:
         self._others_before = PhraseSet(self._read(language.crisis_others_before))
         self._others_after = PhraseSet(self._read(language.crisis_others_after))
         self._weak = PhraseSet(self._read(language.crisis_weak))
-        self._aftercare = PhraseSet(self._read(language.crisis_aftercare))
+        crisis_words = {
+            w
+            for text in (
+                *language.crisis,
+                *language.crisis_weak,
+                *language.crisis_injuries,
+                *(t for cue in language.crisis_together for g in cue.groups for t in g),
+            )
+            for w in language.tokens(text, None)
+        } - language.stopwords
+        own = [
+            t
+            for t in aftercare
+            if (words := set(language.tokens(t, None)) - language.stopwords) and not words & crisis_words
+        ]
+        self._aftercare = PhraseSet(self._read((*language.crisis_aftercare, *own)))
         self._exclusions = PhraseSet(self._read(language.crisis_exclusions))
         self._together = tuple(
             (
@@ -80,11 +113,10 @@ class CrisisScreen:
         vocabulary = {w for text in texts for w in language.tokens(text, None) if w.isalpha()}
         self._vocabulary = frozenset(vocabulary)
         self._spelled_words = frozenset(w for key in self._spellings for w in key)
-        context = (*language.crisis_accidents, *language.crisis_others_before, *language.crisis_others_after)
         self._real = (
             frozenset(language.crisis_not_typos)
             | frozenset(other_words)
-            | frozenset(w for text in context for w in language.tokens(text, None))
+            | frozenset(w for text in words_of(language) for w in language.tokens(text, None))
         )
         by_squeeze: dict[str, list[str]] = {}
         by_first: dict[str, list[str]] = {}
@@ -95,6 +127,7 @@ class CrisisScreen:
         self._by_squeeze = {k: v[0] for k, v in by_squeeze.items() if len(v) == 1}
         self._by_first = by_first
         self._cache: dict[str, str] = {}
+        self._first_person = frozenset(reader.stem(w) for w in _FIRST_PERSON)
 
     def _read(self, cues: Iterable[str]) -> tuple[Phrase, ...]:
         """Cues as the screen reads messages: spellings read, ignored words left out, then stemmed."""
@@ -116,17 +149,25 @@ class CrisisScreen:
 
     def sentences(self, text: str) -> list[Sentence]:
         """The sentences of `text` as the crisis screen reads them: stems, spellings and typos read."""
+        return [tuple(w for c in clauses for w in c) for clauses in self._parts(text)]
+
+    def _parts(self, text: str) -> list[list[Sentence]]:
+        """The sentences of `text`, each as its clauses (split at commas, colons, dashes)."""
         result = []
         for part in _SENTENCE_SPLIT.split(text):
-            words = join_spelled(self.language.tokens(part, None), self._vocabulary)
-            words = self._spelt([self._word(w) for w in words])
-            stems = tuple(self.reader.stem(w) for w in words if w not in self._ignored)
-            if stems:
-                result.append(stems)
+            clauses = [c for c in (self._clause(c) for c in _CLAUSE_SPLIT.split(part)) if c]
+            if clauses:
+                result.append(clauses)
         return result
 
-    def _word(self, word: str) -> str:
-        """`word`, or the crisis word it is a typo of."""
+    def _clause(self, text: str) -> Sentence:
+        words = join_spelled(self.language.tokens(text, None), self._vocabulary)
+        words = self._spelt([self.word(w) for w in words])
+        return tuple(self.reader.stem(w) for w in words if w not in self._ignored)
+
+    def word(self, word: str) -> str:
+        """`word`, or the crisis word it is a typo of (never a real word: `not_typos`, the knowledge base's
+        words)."""
         if (
             word in self._vocabulary
             or word in self._real
@@ -195,14 +236,18 @@ class CrisisScreen:
 
     def found(self, text: str) -> bool:
         """True when `text` tells of a crisis."""
-        sentences = self.sentences(text)
-        words = [w for s in sentences for w in s]
-        if self._said(self._phrases, words):
+        parts = self._parts(text)
+        sentences = [tuple(w for c in clauses for w in c) for clauses in parts]
+        clauses = [c for p in parts for c in p]
+        # Each sentence and each clause on its own: an idiom or someone else in one sentence says nothing
+        # of the next ("Had a fight with my boyfriend. Want to die."), nor across a comma ("I want to die,
+        # my face is so red").
+        if any(self._said(self._phrases, s) for s in (*clauses, *sentences)):
             return True
         # "hurt myself at the gym": an injury told with an accident is not a crisis.
         if any(not self._accidents.spans(s) and self._said(self._injuries, s) for s in sentences):
             return True
-        weak = self._weak_count(sentences)
+        weak = sum(self._weak_count(p) for p in parts)
         clear = [not self._exclusions.spans(s) for s in sentences]
         for index, sentence in enumerate(sentences):
             if not clear[index]:
@@ -223,24 +268,51 @@ class CrisisScreen:
     def _said(self, phrases: PhraseSet, words: Sequence[str]) -> bool:
         """True when one of `phrases` is said of the patient: not inside an everyday idiom (`exclusions`),
         not with someone else as its subject ("my cousin overdosed") and not naming a job, a service or
-        other people ("a suicide hotline", "suicidal patients")."""
+        other people ("a suicide hotline", "suicidal patients"; only a short phrase not said of oneself)."""
         excluded = _covered(self._exclusions, words)
         others_end = {end for _, end in self._others_before.spans(words)}
         others_start = {start for start, _ in self._others_after.spans(words)}
         return any(
-            not excluded.intersection(range(a, b)) and a not in others_end and b not in others_start
+            not excluded.intersection(range(a, b))
+            and a not in others_end
+            and not (b in others_start and self._noun_like(words[a:b]))
             for a, b in phrases.spans(words)
         )
 
-    def _weak_count(self, sentences: Sequence[Sentence]) -> int:
-        """The weak phrases said in a sentence that says nothing of aftercare."""
+    def _noun_like(self, phrase: Sequence[str]) -> bool:
+        return len(phrase) <= _NOUN_LIKE and not self._first_person.intersection(phrase)
+
+    def _weak_count(self, clauses: Sequence[Sentence]) -> int:
+        """The weak phrases said in a sentence (given as its clauses) that says nothing of aftercare; a weak
+        phrase is read within one clause ("when will it end, it's been three days" is no "end it")."""
+        if self._aftercare.spans(tuple(w for c in clauses for w in c)):
+            return 0
         count = 0
-        for sentence in sentences:
-            if self._aftercare.spans(sentence):
-                continue
-            excluded = _covered(self._exclusions, sentence)
-            count += sum(1 for a, b in self._weak.spans(sentence) if not excluded.intersection(range(a, b)))
+        for clause in clauses:
+            excluded = _covered(self._exclusions, clause)
+            counted: set[int] = set()  # overlapping phrases ("will not be here", "not be here tomorrow"): one
+            for a, b in sorted(self._weak.spans(clause)):
+                if not excluded.intersection(range(a, b)) and not counted.intersection(range(a, b)):
+                    count += 1
+                    counted.update(range(a, b))
         return count
+
+
+def words_of(data: object) -> Iterator[str]:
+    """Every text in `data` (a knowledge base object: dataclasses, lists, mappings of texts): its words are
+    real words, never read as typos of a crisis word."""
+    if isinstance(data, str):
+        yield data
+    elif isinstance(data, Mapping):
+        for key, value in data.items():
+            yield from words_of(key)
+            yield from words_of(value)
+    elif isinstance(data, (tuple, list, set, frozenset)):
+        for item in data:
+            yield from words_of(item)
+    elif dataclasses.is_dataclass(data) and not isinstance(data, type):
+        for item in dataclasses.fields(data):
+            yield from words_of(getattr(data, item.name))
 
 
 def _covered(phrases: PhraseSet, words: Sequence[str]) -> set[int]:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from bot.core.crisis import CrisisScreen
+from bot.core.crisis import CrisisScreen, words_of
 from bot.core.language import CueSet, Language, Phrase, PhraseSet, Reader
 from bot.core.model import Procedure, Tier, WarningSign
 from bot.core.text import join_spelled, squeezed, strip_invisible
@@ -105,7 +105,12 @@ class Screener:
             story = tuple(p for p in phrases if len({w for w in p if w not in function_words}) >= 2)
             patterns.append(_Pattern(sign, phrases, with_any, compact, story, reader.phrases(sign.unless)))
         self._patterns = tuple(patterns)
-        self._crisis = CrisisScreen(language, reader, plain)
+        self._crisis = CrisisScreen(
+            language,
+            reader,
+            plain | {w for t in words_of(procedure) for w in language.tokens(t, None)},
+            (p for sign in procedure.signs for p in sign.phrases),
+        )
         crisis_words = {reader.stem(w) for w in self._crisis.vocabulary}
         plain.update(self._crisis.vocabulary)
         by_word: dict[str, set[int]] = {}
@@ -234,17 +239,29 @@ class Screener:
                 index += 1
         return merged
 
+    @property
+    def crisis(self) -> CrisisScreen:
+        """The crisis screen, with this procedure's words as real words."""
+        return self._crisis
+
     # ------------------------------------------------------------------------------------------- screening
 
     def screen(self, text: str, day: int | None) -> Screening | None:
         """The most urgent warning sign in `text` for a patient on `day` (None when unknown), or None.
 
-        A crisis comes before everything else and is screened whatever the day.
+        A crisis comes before everything else and is screened whatever the day. The warning signs are still
+        screened beside it: a crisis told with an emergency ("my throat is closing, I hope I don't wake up")
+        is the crisis tier, with the signs that fired after `CRISIS_SIGN`, so the reply can give both.
         """
         text = _DOTTED_LETTERS.sub(lambda m: m.group(0).replace(".", " "), text[:MAX_SCREEN_CHARS])
         every_clause = self._clauses(text)
+        signs = self._signs(text, day, every_clause)
         if self._crisis.found(text):
-            return Screening(Tier.CRISIS, (CRISIS_SIGN,), None)
+            return Screening(Tier.CRISIS, (CRISIS_SIGN, *(signs.signs if signs else ())), None)
+        return signs
+
+    def _signs(self, text: str, day: int | None, every_clause: list[_Clause]) -> Screening | None:
+        """The procedure's warning signs in `text` (the crisis screen aside)."""
         compact_text = _compact(text)
         present = {word for clause in every_clause for word in clause.words}
         candidates = {
