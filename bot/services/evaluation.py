@@ -79,6 +79,8 @@ class Report:
     false_alarms: int = 0
     with_verdict: int = 0
     verdicts_right: int = 0
+    verdicts_wrong: int = 0
+    """Day verdicts given and wrong (allowed for not yet, or the other way); other misses asked back."""
     confusion: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     misses: list[str] = field(default_factory=list)
 
@@ -228,6 +230,7 @@ def evaluate(
             if answer.allowed_now == item["allowed"]:
                 report.verdicts_right += 1
             else:
+                report.verdicts_wrong += answer.allowed_now is not None
                 report.misses.append(f"verdict {answer.allowed_now} != {item['allowed']}: {item['q']}")
     return report, answers
 
@@ -331,7 +334,10 @@ def render(report: Report) -> str:
             f"false alarms: {report.false_alarms}/{report.not_urgent}",
         ]
     if report.with_verdict:
-        lines.append(f"day verdicts right: {report.verdicts_right}/{report.with_verdict}")
+        lines.append(
+            f"day verdicts right: {report.verdicts_right}/{report.with_verdict}"
+            f" ({report.verdicts_wrong} wrong, the rest asked back)"
+        )
     right = {OTHER: "(abstain)"}
     confused = {label: c for label, c in report.confusion.items() if set(c) - {right.get(label, label)}}
     if confused:
