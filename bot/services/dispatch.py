@@ -193,6 +193,9 @@ class Dispatcher:
     _serving: bool = field(default=False, init=False)
     _more: asyncio.Event = field(default_factory=asyncio.Event, init=False)
     _caught_up: asyncio.Event = field(default_factory=asyncio.Event, init=False)
+    _asked: int = field(default=0, init=False)
+    """How many times `drain` asked; a round that finds nothing due answers the asks made before it began."""
+    _answered: int = field(default=0, init=False)
     _recovered: bool = field(default=False, init=False)
     _unplannable: set[int] = field(default_factory=set, init=False)
 
@@ -269,9 +272,13 @@ class Dispatcher:
 
     async def drain(self) -> None:
         """While serving: have it look now and wait until nothing due is left to send."""
-        self._caught_up.clear()
+        self._asked += 1
+        wanted = self._asked
         self.wake()
-        while not self._caught_up.is_set() and self._serving:
+        # A round that was already claiming when we asked saw the time before the ask: only a round begun
+        # after it may say that nothing due is left.
+        while self._answered < wanted and self._serving:
+            self._caught_up.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._caught_up.wait(), 0.05)
 
@@ -284,6 +291,7 @@ class Dispatcher:
         try:
             while self.keep_going():
                 self._more.clear()
+                asked = self._asked
                 await self.plan_new()  # on each round: a wake may come with a new enrollment
                 rows = await self.deps.store.run(
                     outbox.claim_due, self.deps.now(), self.policy.batch, self.judge, tuple(Kind)
@@ -296,6 +304,7 @@ class Dispatcher:
                             await asyncio.wait_for(self._more.wait(), 0.05)
                     continue
                 if lanes.idle:
+                    self._answered = max(self._answered, asked)
                     self._caught_up.set()
                     if until_caught_up:
                         break
