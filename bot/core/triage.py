@@ -41,6 +41,7 @@ _STORY_SPAN = 8
 """The words of a sign told apart (a story) may stand this many words apart, within a sentence or across
 two sentences, but never across a contrast ("but") or a question about signs."""
 _COMPACT_MIN = 8
+_COMPACT_KEY = 4  # letters a compact phrase is indexed by (at most _COMPACT_MIN)
 _TYPO_CUTOFF = 84
 
 
@@ -119,7 +120,12 @@ class Screener:
                 if phrase:  # a phrase can only match where its longest word stands
                     by_word.setdefault(max(phrase, key=len), set()).add(index)
         self._by_word = by_word
-        self._with_compact = {i for i, p in enumerate(patterns) if p.compact}
+        # Compact phrases by their first letters: a message is read once, not once per phrase.
+        by_start: dict[str, list[tuple[str, int]]] = {}
+        for index, pattern in enumerate(patterns):
+            for compact_phrase in pattern.compact:
+                by_start.setdefault(compact_phrase[:_COMPACT_KEY], []).append((compact_phrase, index))
+        self._compact_by_start = by_start
         self._vocabulary = frozenset(vocabulary)
         # One-word phrases a patient may split ("cold sores" for "coldsores"): read as one word, the halves
         # are not signs of their own ("cold" in "cold sores" is not a cold lip).
@@ -264,9 +270,7 @@ class Screener:
         """The procedure's warning signs in `text` (the crisis screen aside)."""
         compact_text = _compact(text)
         present = {word for clause in every_clause for word in clause.words}
-        candidates = {
-            i for i in self._with_compact if any(c in compact_text for c in self._patterns[i].compact)
-        }  # words run together ("cantbreathe")
+        candidates = self._compact_candidates(compact_text)  # words run together ("cantbreathe")
         for word in present:
             candidates |= self._by_word.get(word, set())
         fired: list[tuple[Tier, WarningSign]] = []
@@ -284,6 +288,16 @@ class Screener:
         top_tier = fired[0][0]
         topic = next((s.topic for t, s in fired if t == top_tier and s.topic), None)
         return Screening(top_tier, tuple(s.id for _, s in fired), topic)
+
+    def _compact_candidates(self, compact_text: str) -> set[int]:
+        """The signs with a compact phrase somewhere in `compact_text`."""
+        found: set[int] = set()
+        by_start = self._compact_by_start
+        for start in range(len(compact_text) - _COMPACT_MIN + 1):
+            for compact_phrase, index in by_start.get(compact_text[start : start + _COMPACT_KEY], ()):
+                if index not in found and compact_text.startswith(compact_phrase, start):
+                    found.add(index)
+        return found
 
     def _fires(self, pattern: _Pattern, every_clause: list[_Clause], compact_text: str) -> Tier | None:
         sign = pattern.sign
@@ -364,8 +378,11 @@ class Screener:
         """A phrase whose words are told apart: within `_STORY_SPAN` words, in one sentence or across two,
         not across a contrast or a question about signs, none of them negated. Returns the clause of its last
         word."""
+        present = {w for clause in clauses for w in clause.words}
         for phrase in pattern.story:
             needed = set(phrase)
+            if not needed.issubset(present):
+                continue  # most phrases: a word of theirs is nowhere in the message
             for first in range(len(clauses)):
                 if clauses[first].asks:
                     continue
