@@ -140,6 +140,7 @@ class Reader:
     "peels", still names it)."""
 
     _CACHE_LIMIT = 20_000
+    _TOKEN_CACHE_LIMIT = 64
 
     def __init__(self, language: Language, names: Sequence[str]) -> None:
         self.language = language
@@ -149,6 +150,7 @@ class Reader:
         self._name_stems = frozenset(language.stem(n) for n in single)
         self._plural_names = frozenset(n + p for n in single for p in language.plurals)
         self._cache: dict[str, str] = {}
+        self._token_cache: dict[tuple[str, int | None], tuple[str, ...]] = {}
 
     def stem(self, word: str) -> str:
         """The stem of one normalised word, never merged with a name of the procedure by accident."""
@@ -163,8 +165,16 @@ class Reader:
         return result
 
     def tokens(self, text: str, limit: int | None = MAX_INPUT_CHARS) -> list[str]:
-        """The words of `text`, normalised."""
-        return self.language.tokens(text, limit)
+        """The words of `text`, normalised (a message is read by several screens: normalised once)."""
+        key = (text, limit)
+        cached = self._token_cache.get(key)
+        if cached is None:
+            cached = tuple(self.language.tokens(text, limit))
+            if len(self._token_cache) >= self._TOKEN_CACHE_LIMIT:
+                # Small: only the message being answered is read again, and patients' words are not kept.
+                self._token_cache.clear()
+            self._token_cache[key] = cached
+        return list(cached)
 
     def stems(self, text: str, limit: int | None = None) -> Phrase:
         """The stems of the words of `text`."""

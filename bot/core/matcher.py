@@ -256,7 +256,12 @@ class Matcher:
         self._negated_keywords = PhraseSet(p for p in owners if not self._negations.isdisjoint(p))
         # "before the treatment" says more than "before": phrases naming the procedure weigh more.
         self._phrase_weight = {phrase: self._weight(phrase) for phrase in owners}
-        self._max_phrase = max((len(p) for p in owners), default=1)
+        # The longest keyword phrase starting with each word: most words start none, and are passed at once.
+        longest: dict[str, int] = {}
+        for phrase in owners:
+            if phrase:
+                longest[phrase[0]] = max(longest.get(phrase[0], 0), len(phrase))
+        self._longest_from = longest
         # By the rule's position: a variant or a provider's hold changes the rule's day, not its keywords.
         self._rule_phrases: dict[str, tuple[tuple[Phrase, int], ...]] = {}
         self._main_phrases: dict[str, tuple[Phrase, ...]] = {}
@@ -462,7 +467,7 @@ class Matcher:
         found: dict[int, set[Phrase]] = defaultdict(set)
         index = 0
         while index < len(stems):
-            for size in range(min(self._max_phrase, len(stems) - index), 0, -1):
+            for size in range(min(self._longest_from.get(stems[index], 0), len(stems) - index), 0, -1):
                 phrase, span = self._phrase_at(stems, index, size)
                 owners = self._phrase_owners.get(phrase) if phrase else None
                 if owners and any(s not in self._stopwords for s in phrase):
