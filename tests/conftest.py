@@ -113,6 +113,14 @@ def make_services(store: Store, engine: Engine, clock: FakeClock | None = None, 
 
 
 @pytest.fixture
+def kb(tmp_path: Path) -> Path:
+    """A writable copy of the shipped knowledge base."""
+    folder = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, folder)
+    return folder
+
+
+@pytest.fixture
 def single_procedure(tmp_path: Path) -> Path:
     """The knowledge folder of a clinic that offers one procedure only (microneedling)."""
     folder = tmp_path / "one-procedure"

@@ -4,27 +4,15 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 import time
 from pathlib import Path
-
-import pytest
 
 from bot.cli import main
 from bot.core.loader import load_folder
 from bot.core.validate import check_folder
-
-KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
+from tests.conftest import KNOWLEDGE
 
 PROBLEM_LINE = re.compile(r"^(?P<file>[^:]+\.ya?ml):(?P<line>\d+): (?P<message>.+)$")
-
-
-@pytest.fixture
-def kb(tmp_path: Path) -> Path:
-    """A writable copy of the shipped knowledge base."""
-    folder = tmp_path / "knowledge"
-    shutil.copytree(KNOWLEDGE, folder)
-    return folder
 
 
 def _procedure(kb: Path) -> Path:

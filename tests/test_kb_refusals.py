@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -17,15 +16,7 @@ from bot.core.consistency import DAY_MENTIONS
 from bot.core.loader import load_folder
 from bot.core.validate import check_folder
 from bot.services.knowledge import Knowledge, suggestions
-
-KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
-
-
-@pytest.fixture
-def kb(tmp_path: Path) -> Path:
-    folder = tmp_path / "knowledge"
-    shutil.copytree(KNOWLEDGE, folder)
-    return folder
+from tests.conftest import KNOWLEDGE
 
 
 def _line_of(path: Path, needle: str, after: int = 0) -> int:

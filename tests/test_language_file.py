@@ -3,7 +3,6 @@ other files, and everything that reads messages follows it, for any procedure na
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,15 +11,6 @@ import yaml
 from bot.core.answer import Engine
 from bot.core.model import Tier
 from bot.core.validate import check_folder
-
-KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
-
-
-@pytest.fixture
-def kb(tmp_path: Path) -> Path:
-    folder = tmp_path / "knowledge"
-    shutil.copytree(KNOWLEDGE, folder)
-    return folder
 
 
 def _line_of(path: Path, needle: str) -> int:
