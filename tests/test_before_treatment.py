@@ -56,6 +56,14 @@ def test_getting_ready_for_ones_own_appointment_puts_the_preparation_first(engin
     assert answer.allowed_now is None
 
 
+def test_what_the_checklist_itself_names_gets_the_checklist_first(engine: Engine) -> None:
+    # The preparation answer names fish oil and vitamin E: it answers them, then the named entry follows.
+    answer = engine.answer("does vitamin e matter before a lip filler appointment", "dermal_filler")
+    assert answer.topics[0] == PREPARATION
+    answer = engine.answer("should fish oil be stopped before filler", "dermal_filler")
+    assert answer.topics[0] == PREPARATION
+
+
 @pytest.mark.parametrize(
     ("question", "topic"),
     [

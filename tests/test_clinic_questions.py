@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.answer import Engine
+from bot.core.answer import Answer, Engine
 
 P = "microneedling"
 
@@ -26,6 +26,26 @@ P = "microneedling"
 )
 def test_questions_for_the_clinic_are_handed_over(engine: Engine, question: str) -> None:
     answer = engine.answer(question, P, day=5)
+    _handed_over(engine, answer, question)
+
+
+@pytest.mark.parametrize(
+    ("question", "procedure"),
+    [
+        # The same kinds, asked of every procedure in other words.
+        ("can i spread the cost with klarna", "chemical_peel"),
+        ("roughly what price is a single peel", "chemical_peel"),
+        ("at 17, am i old enough for one", "chemical_peel"),
+        ("who is better to do it, a provider at a spa or a clinic", "dermal_filler"),
+        ("are those led masks worth buying for in between", "microneedling"),
+        ("do you take a deposit when booking", "dermal_filler"),
+    ],
+)
+def test_every_procedure_hands_clinic_questions_over(engine: Engine, question: str, procedure: str) -> None:
+    _handed_over(engine, engine.answer(question, procedure, day=5), question)
+
+
+def _handed_over(engine: Engine, answer: Answer, question: str) -> None:
     assert answer.topic == "clinic_questions", (question, answer.topic, answer.confidence)
     assert answer.hand_over
     assert not answer.red_flag and answer.allowed_now is None

@@ -76,6 +76,37 @@ def test_a_question_about_someone_else_is_asked_back(engine: Engine, question: s
 
 
 @pytest.mark.parametrize(
+    ("question", "procedure"),
+    [
+        ("how long is the bruising after a facelift", MN),
+        ("is it normal to be this swollen following a nose job", FILLER),
+        ("deep peel recovery time, how many weeks off work", "chemical_peel"),
+        ("is it normal to feel tender following a hair transplant", "chemical_peel"),
+    ],
+)
+def test_a_question_about_another_treatment_is_asked_back(
+    engine: Engine, question: str, procedure: str
+) -> None:
+    answer = engine.answer(question, procedure, day=3)
+    assert answer.topic is None, (question, answer.topic)
+
+
+@pytest.mark.parametrize(
+    ("question", "procedure", "topic"),
+    [
+        # The patient's own treatment named too, or the other one only as what comes next.
+        ("how long after microneedling can i have botox", MN, "other_treatments"),
+        ("I also have botox booked next month, can I drink wine tonight", MN, "alcohol_smoking"),
+        ("is swelling after a deep peel the same as after my peel", "chemical_peel", "redness_swelling"),
+    ],
+)
+def test_another_treatment_beside_the_patients_own_keeps_it_answered(
+    engine: Engine, question: str, procedure: str, topic: str
+) -> None:
+    assert engine.answer(question, procedure, day=3).topic == topic
+
+
+@pytest.mark.parametrize(
     ("question", "topic"),
     [
         ("my partner keeps trying to kiss me, is that ok yet", "kissing_lips"),

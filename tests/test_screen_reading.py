@@ -42,6 +42,11 @@ def _tier(engine: Engine, message: str, procedure: str, day: int | None) -> Tier
         ("could a hot shower make the swelling worse", MN, 3),
         # "faint pink" is a colour, not fainting.
         ("a faint pink patch on my cheek, nothing else", MN, 3),
+        # A condition that comes and goes, told as a habit, with a question about the treatment.
+        ("i get cold sores all the time, could a peel set one off", PEEL, None),
+        ("I suffer with cold sores, anything to take before my lip appointment?", FILLER, None),
+        # Someone else's story goes on into the next sentence.
+        ("My cousin had her lips done last month. Her lips swelled up and went purple.", FILLER, 1),
     ],
 )
 def test_no_alarm_for_what_only_looks_like_a_sign(
@@ -82,6 +87,14 @@ def test_no_alarm_for_what_only_looks_like_a_sign(
         ("the whiteheads on my chin are spreading and they throb", MN, 4, Tier.SAME_DAY),
         # Redness or swelling past day 5 (the guidance's red-flag summary).
         ("day 8 and still red and puffy all over", MN, 8, Tier.SAME_DAY),
+        # A habit, and in the same sentence something happening now: a report.
+        ("I always get cold sores, there's one starting on my lip this morning", MN, 2, Tier.SAME_DAY),
+        # The patient's own story after someone else's.
+        ("My cousin had her lips done too. My top lip swelled up and went purple.", FILLER, 1, Tier.SAME_DAY),
+        # A colour change with swelling or pain, after every facial treatment (a peel's frost on day 0 aside).
+        ("my upper lip puffed up and has gone purple", FILLER, 1, Tier.SAME_DAY),
+        ("one cheek is purplish and sore to touch", FILLER, 2, Tier.SAME_DAY),
+        ("a patch by my mouth went grey and it hurts", PEEL, 2, Tier.SAME_DAY),
     ],
 )
 def test_signs_told_in_these_ways_are_escalated(

@@ -126,6 +126,16 @@ class Answer:
         }
 
 
+def _names_of_others(kb: KnowledgeBase, procedure_id: str) -> tuple[str, ...]:
+    """Every name of the knowledge base's procedures other than `procedure_id`."""
+    return tuple(
+        name
+        for pid, other in kb.procedures.items()
+        if pid != procedure_id
+        for name in (other.name, other.title, *other.aliases)
+    )
+
+
 def _clip(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
@@ -138,7 +148,10 @@ class Engine:
     def __init__(self, kb: KnowledgeBase, clinic: Clinic | None = None, threshold: float = DEFAULT_THRESHOLD):
         self.kb = kb
         self.clinic = (clinic or Clinic()).with_defaults(kb)
-        self.matchers = {pid: Matcher(p, kb.language, threshold) for pid, p in kb.procedures.items()}
+        self.matchers = {
+            pid: Matcher(p, kb.language, threshold, other_names=_names_of_others(kb, pid))
+            for pid, p in kb.procedures.items()
+        }
         # Variants share their words but not their days (a sign may count from another day), hence one
         # screener per (procedure, variant); None stands for the default variant.
         self.screeners: dict[tuple[str, str | None], Screener] = {

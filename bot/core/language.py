@@ -66,6 +66,12 @@ class Language:
     """Cues of the patient's own coming appointment ("before my appointment", "tomorrow"): the preparation
     answer leads."""
     course: tuple[str, ...] = ()
+    other_procedures: tuple[str, ...] = ()
+    """Treatments that are not the patient's ("rhinoplasty", "botox")."""
+    other_procedure_before: tuple[str, ...] = ()
+    """Words just before another treatment that make it the question's subject ("after a rhinoplasty")."""
+    other_procedure_after: tuple[str, ...] = ()
+    """Words just after another treatment that make it the question's subject ("phenol peel recovery")."""
     clause_breaks: tuple[str, ...] = ()
     coordinators: frozenset[str] = frozenset()
     list_fillers: frozenset[str] = frozenset()

@@ -132,8 +132,14 @@ class Matcher:
     """A keyword-weighted fuzzy matcher over one procedure's entries."""
 
     def __init__(
-        self, procedure: Procedure, language: Language, threshold: float = DEFAULT_THRESHOLD
+        self,
+        procedure: Procedure,
+        language: Language,
+        threshold: float = DEFAULT_THRESHOLD,
+        other_names: Sequence[str] = (),
     ) -> None:
+        """`other_names` name the knowledge base's other procedures: a question about one of them is not
+        about this one."""
         self.procedure = procedure
         self.language = language
         self.threshold = threshold
@@ -150,10 +156,24 @@ class Matcher:
         self._frame = self.reader.word_stems(language.frame) | {PROCEDURE_TOKEN}
         self._build_vocabulary(procedure)
         self._build_grammar(language)
+        self._build_other_procedures(language, other_names)
         self._build_phrases(procedure)
         self._build_examples(procedure)
 
     # ----------------------------------------------------------------------------------------------- index
+
+    def _build_other_procedures(self, language: Language, other_names: Sequence[str]) -> None:
+        reader = self.reader
+        names = self._canonical_phrases(reader.phrases([*language.other_procedures, *other_names]))
+        # A name this procedure shares ("filler" for the filler bot reads as its own name) is its own.
+        self._other_procedures = PhraseSet(p for p in names if PROCEDURE_TOKEN not in p)
+        self._other_before = PhraseSet(
+            self._canonical_phrases(reader.phrases(language.other_procedure_before))
+        )
+        self._other_after = PhraseSet(self._canonical_phrases(reader.phrases(language.other_procedure_after)))
+        # The last word of the procedure's name ("peel" of a "... peel") names it too, outside another's name.
+        short = reader.stems(self.procedure.name.split()[-1]) if self.procedure.name.split() else ()
+        self._own_words = frozenset({PROCEDURE_TOKEN, *short})
 
     def _build_grammar(self, language: Language) -> None:
         reader = self.reader
@@ -178,6 +198,8 @@ class Matcher:
         self._course = PhraseSet(self._canonical_phrases(reader.phrases(language.course)))
         # The entries whose own answer speaks about the time before the treatment ("shave the day before
         # your appointment"): for a question about the time before, they lead.
+        preparation = self.procedure.entry(language.preparation_topic) if language.preparation_topic else None
+        self._preparation_words = frozenset(self.stems(preparation.answer)) if preparation else frozenset()
         self.speaks_before = frozenset(
             e.id for e in self.procedure.entries if self._before.find(self._plain_stems(e.answer)) >= 0
         )
@@ -633,6 +655,10 @@ class Matcher:
             return Match(None, min(found.confidence, self.threshold / 2), (), suggestions[:SUGGESTIONS])
         before = self._asks_before(stems)
         found = self._decide(text, stems)
+        if found.entry_id is not None and self._about_another_procedure(stems, found.entry_id):
+            # "how long does swelling last after a rhinoplasty?": not this aftercare.
+            suggestions = found.suggestions or found.topics
+            return Match(None, min(found.confidence, self.threshold / 2), (), suggestions[:SUGGESTIONS])
         if not before and self._course.find(stems) >= 0:
             course = self._course_match(found, stems)
             if course is not None:
@@ -650,9 +676,10 @@ class Matcher:
         subject = self.subject(text, exclude=preparation)
         if subject not in self.speaks_before:
             topics: tuple[str, ...] = (preparation,)
-        elif self._own_appointment.find(self.stems(text)) >= 0:
-            # Getting ready for one's own appointment ("before my treatment tomorrow"): the preparation
-            # checklist first, then what the named entry says about the time before.
+        elif self._own_appointment.find(self.stems(text)) >= 0 or self._prepared_for(text, subject):
+            # Getting ready for one's own appointment ("before my treatment tomorrow"), or asking about what
+            # the checklist itself names ("stop fish oil before?"): the preparation checklist first, then what
+            # the named entry says about the time before.
             topics = (preparation, subject)
         else:
             topics = (subject, preparation)  # "do you have to shave before the treatment?"
@@ -764,6 +791,25 @@ class Matcher:
             w in self.language.first_person for i, w in enumerate(words) if i not in owned
         ) and self._treatment_words.isdisjoint(self.stems(text))
 
+    def _about_another_procedure(self, stems: Sequence[str], entry_id: str) -> bool:
+        """True when the question's subject is another treatment ("after a rhinoplasty", "phenol peel
+        recovery"), it does not name the patient's own, and the chosen entry does not speak of that treatment
+        itself (`other_treatments` knows "botox")."""
+        spans = self._other_procedures.spans(stems)
+        if not spans:
+            return False
+        inside = {i for start, end in spans for i in range(start, end)}
+        if any(s in self._own_words for i, s in enumerate(stems) if i not in inside):
+            return False
+        ends = {end for _, end in self._other_before.spans(stems)}
+        starts = {start for start, _ in self._other_after.spans(stems)}
+        subject = {i for start, end in spans if start in ends or end in starts for i in range(start, end)}
+        if not subject:
+            return False
+        _, _, found = self._keywords(stems)
+        claimed = {w for phrase in found.get(self._index_of[entry_id], ()) for w in phrase}
+        return claimed.isdisjoint(stems[i] for i in subject)
+
     def _refers_back(self, segment: str) -> bool:
         return not self._refer_back.isdisjoint(self.reader.tokens(segment))
 
@@ -771,6 +817,17 @@ class Matcher:
         """True when the question is about the time before the treatment ("can I shave before my
         appointment?"), not about waiting afterwards ("how long before I can shave?")."""
         return self._before.find(stems) >= 0 and self._not_before.find(stems) < 0
+
+    def _prepared_for(self, text: str, subject: str) -> bool:
+        """True when the preparation answer itself names every word by which the question names `subject`
+        ("fish oil" in "stop fish oil before?"), so the checklist answers it; "shave" it may not name."""
+        stems = self.stems(text)
+        masked = list(stems)
+        for start, end in self._before.spans(stems):
+            masked[start:end] = [""] * (end - start)
+        _, _, found = self._keywords([s for s in masked if s])
+        words = {w for phrase in found.get(self._index_of[subject], ()) for w in phrase} - self._stopwords
+        return bool(words) and words <= self._preparation_words
 
     def subject(self, text: str, exclude: str) -> str | None:
         """The entry a question names by its keywords, other than `exclude` and the words that say when

@@ -263,6 +263,16 @@ class CourseCuesModel(_Strict):
     cues: list[CueText] = []
 
 
+class OtherProceduresModel(_Strict):
+    """Treatments that are not the patient's (`names`; every other procedure of the knowledge base counts
+    too), and the words that make one the subject of a question: just `before` it ("after a rhinoplasty") or
+    just `after` it ("phenol peel recovery")."""
+
+    names: list[CueText] = []
+    before: list[CueText] = []
+    after: list[CueText] = []
+
+
 class ScreeningOthersModel(_Strict):
     """Someone else as the subject of a sign: `people` ("my friend got an infection"), `pronouns` that
     carry the story on ("her lips swelled"), `owners` (the first-person words that only say whose person it
@@ -333,5 +343,6 @@ class LanguageFileModel(_Strict):
     questions: QuestionsModel = QuestionsModel()
     timing: TimingModel = TimingModel()
     course: CourseCuesModel = CourseCuesModel()
+    other_procedures: OtherProceduresModel = OtherProceduresModel()
     screening: ScreeningModel = ScreeningModel()
     crisis: CrisisModel

@@ -78,6 +78,8 @@ class _Clause:
     """True when the clause starts with a contrast ("but", "however"): a story does not reach across it."""
     asks: bool
     """True when the clause asks about signs rather than reports one."""
+    other: bool = False
+    """True when someone else is the clause's subject ("my friend's lips swelled up")."""
     expected: bool = False
     """True when the patient says, in the same sentence, that they were told to expect it."""
 
@@ -195,10 +197,12 @@ class Screener:
 
     def _clauses(self, text: str) -> list[_Clause]:
         clauses = []
+        # A story about someone else goes on into the next sentence: "My friend had filler. Her lips swelled."
+        about_other = False
         for number, sentence in enumerate(_SENTENCE_SPLIT.split(text)):
             position = 0
             contrast = False
-            asking = about_other = False
+            asking = False
             for found in [*self._clause_split.finditer(sentence), None]:
                 end = found.start() if found is not None else len(sentence)
                 words = self.language.tokens(sentence[position:end], None)
@@ -209,10 +213,18 @@ class Screener:
                         asking and self._continues_asking.find(stems) == 0 and not self._reports_now(stems)
                     )
                     about_other = self._about_someone_else(stems, about_other)
-                    clauses.append(_Clause(stems, number, contrast, asking or about_other))
+                    clauses.append(_Clause(stems, number, contrast, asking or about_other, other=about_other))
                 if found is not None:
                     position = found.end()
                     contrast = found.group(0).strip().casefold() in self._breaks
+            told = [c for c in clauses if c.sentence == number]
+            if any(self._reports_beside_cues(c.words) for c in told if not c.other):
+                # Something happening now, told in the same sentence, makes the patient's own words about a
+                # sign a report: "I get cold sores, there's one on my lip today".
+                clauses = [
+                    c if c.sentence != number or c.other else _Clause(c.words, c.sentence, c.contrast, False)
+                    for c in clauses
+                ]
         return self._mark_expected(clauses) if self._expected else clauses
 
     def _mark_expected(self, clauses: list[_Clause]) -> list[_Clause]:
@@ -229,7 +241,7 @@ class Screener:
             if any(self._expected.find(clauses[i].words) >= 0 for i in group):
                 for i in group:
                     c = clauses[i]
-                    result[i] = _Clause(c.words, c.sentence, c.contrast, c.asks, expected=True)
+                    result[i] = _Clause(c.words, c.sentence, c.contrast, c.asks, c.other, expected=True)
         return result
 
     def _merge_compounds(self, words: list[str]) -> list[str]:
@@ -480,6 +492,11 @@ class Screener:
     def _reports_now(self, clause: tuple[str, ...]) -> bool:
         return self._reports.find(clause) >= 0
 
+    def _reports_beside_cues(self, clause: tuple[str, ...]) -> bool:
+        """True when the clause says something is happening now outside a cue of asking ("now and then")."""
+        inside = self._asks_about.covered(clause) | self._asks_in_general.covered(clause)
+        return any(not inside.issuperset(range(a, b)) for a, b in self._reports.spans(clause))
+
     def _about_someone_else(self, clause: tuple[str, ...], after_other: bool) -> bool:
         """True when someone else is the subject of the clause ("my friend got an infection after hers", "my
         sister's lips went lumpy"), or carries on a story about them ("..., her lips swelled up"): no word of
@@ -500,8 +517,7 @@ class Screener:
         general = self._personal.isdisjoint(clause) and self._asks_in_general.any_in(clause)
         if not general and not self._asks_about.any_in(clause):
             return False
-        inside = self._asks_about.covered(clause) | self._asks_in_general.covered(clause)
-        return all(inside.issuperset(range(start, end)) for start, end in self._reports.spans(clause))
+        return not self._reports_beside_cues(clause)
 
 
 def _in_order(span: Sequence[str], phrase: Phrase) -> bool:
