@@ -70,6 +70,7 @@ def test_what_the_checklist_itself_names_gets_the_checklist_first(engine: Engine
         ("how long before i can wear makeup again", "makeup"),
         ("how long do i have to wait before i can go swimming", "swimming_sauna_heat"),
         ("is it ok to drink wine the day after my microneedling", "alcohol_smoking"),
+        ("had my first microneedling on sunday, can i go back to spin class", "exercise_sweating"),
     ],
 )
 def test_waiting_after_the_treatment_is_not_mistaken_for_before(
@@ -78,3 +79,8 @@ def test_waiting_after_the_treatment_is_not_mistaken_for_before(
     answer = engine.answer(question, P, day=1)
     assert answer.topic == topic
     assert answer.allowed_now is False
+
+
+def test_the_peel_still_on_the_skin_is_not_a_coming_appointment(engine: Engine) -> None:
+    answer = engine.answer("how long does the stinging last while the peel is on", "chemical_peel", day=0)
+    assert PREPARATION not in answer.topics

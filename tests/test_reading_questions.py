@@ -126,10 +126,12 @@ def test_the_patient_or_the_treatment_in_the_question_keeps_it_answered(
         "my microneedling is next friday, can I keep using my vitamin c until then",
         "my filler appointment is tomorrow, should I avoid fish oil",
         "can I come in with my usual foundation on",
+        "i have a microneedling appointment on the 3rd, can i get my lip waxed this week",
+        "my peel is thursday, is it ok to use my glycolic toner until then",
     ],
 )
 def test_an_appointment_still_to_come_gets_no_after_care_verdict(engine: Engine, question: str) -> None:
-    procedure = FILLER if "filler" in question else MN
+    procedure = FILLER if "filler" in question else "chemical_peel" if "peel" in question else MN
     answer = engine.answer(question, procedure)
     assert "numbing_preparation" in answer.topics, answer.topics
     assert answer.allowed_now is None

@@ -186,11 +186,13 @@ class Reader:
         """The stems of the words of `text`."""
         return tuple(self.stem(w) for w in self.language.tokens(text, limit))
 
-    def phrases(self, cues: Iterable[str]) -> tuple[Phrase, ...]:
-        """Cues as stem sequences, `{procedure}` replaced by each name; longest first, without duplicates."""
+    def phrases(self, cues: Iterable[str], also: Sequence[str] = ()) -> tuple[Phrase, ...]:
+        """Cues as stem sequences, `{procedure}` replaced by each name (and each of `also`); longest first,
+        without duplicates."""
         found: dict[Phrase, None] = {}
+        names = (*self.names, *also)
         for cue in cues:
-            for text in _expand(cue, self.names):
+            for text in _expand(cue, names):
                 stems = self.stems(text)
                 if stems:
                     found[stems] = None

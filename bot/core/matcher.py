@@ -171,7 +171,7 @@ class Matcher:
             self._canonical_phrases(reader.phrases(language.other_procedure_before))
         )
         self._other_after = PhraseSet(self._canonical_phrases(reader.phrases(language.other_procedure_after)))
-        # The last word of the procedure's name ("peel" of a "... peel") names it too, outside another's name.
+        # The last word of the procedure's name names it too, outside another's name ("phenol peel").
         short = reader.stems(self.procedure.name.split()[-1]) if self.procedure.name.split() else ()
         self._own_words = frozenset({PROCEDURE_TOKEN, *short})
 
@@ -189,12 +189,18 @@ class Matcher:
         self._restriction_cues = PhraseSet(reader.phrases(language.restriction))
         self._symptom_cues = PhraseSet(reader.phrases(language.symptom))
         self._tomorrow = reader.word_stems(language.tomorrow)
-        self._before_phrases = self._canonical_phrases(reader.phrases(language.before))
+        # The last word of the procedure's name ("peel" of a "... peel") names it in a coming appointment
+        # ("my peel is on thursday") without being one of its names everywhere (its peeling is a topic).
+        words = self.procedure.name.split()
+        short = words[-1:] if words else []
+        self._before_phrases = self._canonical_phrases(reader.phrases(language.before, also=short))
         self._before = PhraseSet(self._before_phrases)
-        self._not_before = PhraseSet(self._canonical_phrases(reader.phrases(language.not_before)))
+        self._not_before = PhraseSet(self._canonical_phrases(reader.phrases(language.not_before, also=short)))
         # A question naming the treatment ("can she have it done") is about it, whoever asks.
         self._treatment_words = frozenset({PROCEDURE_TOKEN}) | reader.word_stems(language.treatment_words)
-        self._own_appointment = PhraseSet(self._canonical_phrases(reader.phrases(language.own_appointment)))
+        self._own_appointment = PhraseSet(
+            self._canonical_phrases(reader.phrases(language.own_appointment, also=short))
+        )
         self._course = PhraseSet(self._canonical_phrases(reader.phrases(language.course)))
         # The entries whose own answer speaks about the time before the treatment ("shave the day before
         # your appointment"): for a question about the time before, they lead.
