@@ -44,3 +44,19 @@ def test_a_specific_symptom_is_not_answered_with_the_whole_course(engine: Engine
     answer = engine.answer("what should i expect from the peeling", P, day=3)
     assert answer.topic == "peeling_dryness_flaking"
     assert not any(line.text in answer.text for line in engine.procedure(P).course)
+
+
+def test_hedge_words_do_not_hide_a_general_question(engine: Engine) -> None:
+    # "actually", "honestly", "even" only colour the sentence.
+    answer = engine.answer("what will i honestly look like, like actually, in the days after", P, day=None)
+    assert answer.topic == "redness_swelling"
+    assert "Day 0" in answer.text
+
+
+def test_a_second_question_beside_the_general_one_is_answered_after_it(engine: Engine) -> None:
+    answer = engine.answer("what should I expect tomorrow? also can I cover it with foundation", P, day=0)
+    assert answer.topics == ("redness_swelling", "makeup")
+    today = engine.procedure(P).course_on(0)
+    assert today and answer.sections[0].count(today[0].text) == 1
+    assert answer.allowed_now is False  # makeup waits: the second part gets its own verdict
+    assert "makeup" in answer.sections[1]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -214,7 +214,7 @@ class Engine:
             if before is not None:
                 return before
         if match.course and procedure.course:
-            return self._course(question, procedure, day, match, values)
+            return self._course(question, procedure, day, treated_on, match, values)
         if match.abstained:
             return self._abstain(question, procedure, day, match, values)
         return self._reply(
@@ -313,10 +313,17 @@ class Engine:
         )
 
     def _course(
-        self, question: str, procedure: Procedure, day: int | None, match: Match, values: dict[str, object]
+        self,
+        question: str,
+        procedure: Procedure,
+        day: int | None,
+        treated_on: date | None,
+        match: Match,
+        values: dict[str, object],
     ) -> Answer:
         """A general question about the days after ("what will I look like?"): what is normal, for the
-        patient's day when it is known, else day by day."""
+        patient's day when it is known, else day by day; then the answers to the message's other questions
+        ("..., can I cover it with makeup?")."""
         lines = procedure.course_on(day) or procedure.course
         if day is not None and procedure.course_on(day):
             intro = fill(self.kb.message("course.on_day"), values)
@@ -328,9 +335,24 @@ class Engine:
         outro = fill(self.kb.message("course.outro"), values)
         text = "\n\n".join(p for p in (f"{intro}\n{body}", outro) if p.strip())
         topics = match.topics[:1]
-        return Answer(
+        course = Answer(
             question, day, match.entry_id, topics, match.confidence, None, None, None, (), None, (text,)
         )
+        others = match.topics[1:]
+        if not others:
+            return course
+        rest = self._reply(
+            question,
+            procedure,
+            day,
+            treated_on,
+            topic=others[0],
+            topics=others,
+            answer_ids=others,
+            confidence=match.confidence,
+            note=None,
+        )
+        return replace(rest, topic=match.entry_id, topics=match.topics, sections=(text, *rest.sections))
 
     def _course_days(self, line: CourseLine) -> str:
         key = "course.days_one" if line.from_day == line.until_day else "course.days_range"

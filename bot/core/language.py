@@ -35,6 +35,8 @@ class Language:
     """Every word list that reads patients' messages (see `knowledge/language.yaml` for what each means)."""
 
     stopwords: frozenset[str] = frozenset()
+    hedges: frozenset[str] = frozenset()
+    """Words that only colour a sentence ("what will I ACTUALLY look like"): dropped when reading."""
     frame: frozenset[str] = frozenset()
     negations: frozenset[str] = frozenset()
     contractions: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
@@ -128,8 +130,9 @@ class Language:
         return normalize(text, self.contractions, limit)
 
     def tokens(self, text: str, limit: int | None = MAX_INPUT_CHARS) -> list[str]:
-        """The words of `text`, normalised."""
-        return self.normalize(text, limit).split()
+        """The words of `text`, normalised, without the hedges that only colour it."""
+        words = self.normalize(text, limit).split()
+        return [w for w in words if w not in self.hedges] if self.hedges else words
 
     def stem(self, word: str) -> str:
         """The stem of one normalised word."""

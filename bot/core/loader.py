@@ -278,6 +278,7 @@ def language_from_model(model: LanguageFileModel) -> Language:
     )
     return Language(
         stopwords=frozenset(model.words.stopwords),
+        hedges=frozenset(model.words.hedges),
         frame=frozenset(model.words.frame),
         negations=frozenset(model.words.negations),
         contractions=MappingProxyType(dict(model.words.contractions)),

@@ -666,7 +666,7 @@ class Matcher:
             suggestions = found.suggestions or found.topics
             return Match(None, min(found.confidence, self.threshold / 2), (), suggestions[:SUGGESTIONS])
         if not before and self._course.find(stems) >= 0:
-            course = self._course_match(found, stems)
+            course = self._course_match(found, text)
             if course is not None:
                 return course
         if before:
@@ -730,12 +730,16 @@ class Matcher:
             topics.sort(key=lambda t: t != alone.ranked[0].entry_id)
         return [(t, torn.confidence) for t in topics]
 
-    def _course_match(self, found: Match, stems: list[str]) -> Match | None:
+    def _course_match(self, found: Match, text: str) -> Match | None:
         """A general question about the days after ("what will I look like afterwards?"): the entry that
-        answers such questions, unless the question names something more specific ("what to expect from the
-        peeling")."""
+        answers such questions, unless the part of the message that asks it names something more specific
+        ("what to expect from the peeling"). Another part's own question is answered after it ("..., can I
+        hide it with makeup?")."""
         if not self._course_entries:
             return None
+        parts = [p for p in self._segment_split.split(text) if p and p.strip()]
+        asking = [self.stems(p) for p in parts if self._course.find(self.stems(p)) >= 0]
+        stems = [s for part in asking for s in part] or self.stems(text)
         scored = self._score(stems)
         named = {s.entry_id for s in scored if s.keyword > 0}
         if (
@@ -747,7 +751,10 @@ class Matcher:
         ranked = [s.entry_id for s in scored if s.entry_id in self._course_entries]
         chosen = found.entry_id if found.entry_id in self._course_entries else None
         chosen = chosen or (ranked[0] if ranked else self._course_entries[0])
-        return Match(chosen, max(found.confidence, self.threshold), (chosen,), (), course=True)
+        # The other parts' answers, when the parts were told apart: what the course part asked comes first.
+        others = [t for t in found.topics if t != chosen and t not in self._course_entries] if asking else []
+        topics = (chosen, *others)[:MAX_TOPICS]
+        return Match(chosen, max(found.confidence, self.threshold), topics, (), course=True)
 
     def _decide(self, text: str, stems: list[str]) -> Match:
         ranked = self._score(stems, self._doubts(text))

@@ -214,6 +214,7 @@ CueText = Annotated[str, StringConstraints(min_length=1, max_length=120)]
 
 class WordsModel(_Strict):
     stopwords: list[Word] = []
+    hedges: list[Word] = []
     frame: list[Word] = []
     negations: list[Word] = Field(min_length=1)
     contractions: dict[Word, CueText] = {}
