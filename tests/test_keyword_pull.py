@@ -26,6 +26,25 @@ def test_the_words_around_a_keyword_decide(engine: Engine, question: str, topic:
 
 
 @pytest.mark.parametrize(
+    ("question", "procedure", "topic"),
+    [
+        # Filler going away faster is about how long it lasts.
+        ("does anything make filler go away faster", "dermal_filler", "longevity"),
+        # Marks where the needle went in are injection points, not redness.
+        ("tiny red dots where the needle went in, normal?", "dermal_filler", "bruising_bleeding_pinpoint"),
+        # How many treatments, named by the procedure's own name.
+        ("how many chemical peels will clear my melasma", "chemical_peel", "sessions_frequency"),
+        # A search's place word says nothing.
+        ("how long do cheek fillers last uk", "dermal_filler", "longevity"),
+    ],
+)
+def test_the_thing_asked_about_decides_in_every_procedure(
+    engine: Engine, question: str, procedure: str, topic: str
+) -> None:
+    assert engine.answer(question, procedure, day=2).topic == topic
+
+
+@pytest.mark.parametrize(
     "question",
     [
         "is microneedling actually helpful for people with rosacea and broken capillaries on the nose",

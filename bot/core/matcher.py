@@ -738,8 +738,8 @@ class Matcher:
         if not self._course_entries:
             return None
         parts = [p for p in self._segment_split.split(text) if p and p.strip()]
-        asking = [self.stems(p) for p in parts if self._course.find(self.stems(p)) >= 0]
-        stems = [s for part in asking for s in part] or self.stems(text)
+        asking = [p for p in parts if self._course.find(self.stems(p)) >= 0]
+        stems = self.stems(" ".join(asking)) if asking else self.stems(text)
         scored = self._score(stems)
         named = {s.entry_id for s in scored if s.keyword > 0}
         if (
