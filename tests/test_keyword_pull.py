@@ -34,6 +34,10 @@ def test_the_words_around_a_keyword_decide(engine: Engine, question: str, topic:
         ("tiny red dots where the needle went in, normal?", "dermal_filler", "bruising_bleeding_pinpoint"),
         # How many treatments, named by the procedure's own name.
         ("how many chemical peels will clear my melasma", "chemical_peel", "sessions_frequency"),
+        # Brands say what a product is.
+        ("is it ok to put my charlotte tilbury back on", "chemical_peel", "makeup"),
+        ("can i use my cerave hydrating cleanser tonight", "microneedling", "washing_cleansing"),
+        ("is heliocare ok over the lips", "dermal_filler", "sun_sunscreen"),
         # A search's place word says nothing.
         ("how long do cheek fillers last uk", "dermal_filler", "longevity"),
     ],
