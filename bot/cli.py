@@ -281,7 +281,7 @@ def cmd_chat(args: argparse.Namespace, out: TextIO, stdin: TextIO | None = None)
         question = line.strip()
         if not question:
             continue
-        if suggested and question.isdigit() and 0 < int(question) <= len(suggested):
+        if suggested and question.isdecimal() and 0 < int(question) <= len(suggested):
             question = suggested[int(question) - 1]
         answer = answering.ask(question, args.procedure, day, treated_on, args.variant)
         out.write(answering.console_text(answer) + "\n\n")
@@ -370,7 +370,7 @@ def _bot_username(config: Config, services: Services) -> str:
 
 def _hold(text: str) -> tuple[str, int]:
     name, sep, value = text.partition("=")
-    if not sep or not name.strip() or not value.strip().isdigit():
+    if not sep or not name.strip() or not value.strip().isdecimal():
         raise argparse.ArgumentTypeError(f"'{text}' is not ENTRY=DAY, e.g. swimming_sauna_heat=3")
     return name.strip(), int(value)
 

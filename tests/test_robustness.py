@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,6 +24,24 @@ def test_any_text_gets_a_bounded_answer(engine: Engine, text: str, day: int | No
     answer = engine.answer(text, P, day=day)
     assert 0 < len(answer.text) <= MAX_REPLY_CHARS
     assert 0.0 <= answer.confidence <= 1.0
+
+
+@pytest.mark.parametrize(
+    "text", ["\u2776", "I took \u2776\u2777 pills", "\u00b2\u00b3 tablets", "\u0663\u0660 pills"]
+)
+def test_digits_that_are_not_decimal_numbers_are_read_without_a_crash(engine: Engine, text: str) -> None:
+    # "\u2776" (a circled one) passes str.isdigit() but not int(): found by the property test above.
+    answer = engine.answer(text, P, day=2)
+    assert answer.text
+
+
+def test_the_chat_console_reads_a_circled_digit_as_a_question() -> None:
+    from bot.cli import build_parser, cmd_chat
+
+    args = build_parser().parse_args(["chat", "--day", "2", "--procedure", P])
+    out = io.StringIO()
+    cmd_chat(args, out, stdin=io.StringIO("what about my skin\n\u2776\n"))
+    assert out.getvalue().count("\n\n") >= 1
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -228,7 +228,7 @@ class CrisisScreen:
 
     def _count(self, word: str) -> list[str]:
         limit = self.language.crisis_count_from
-        if limit is not None and word.isdigit() and len(word) < 7 and int(word) >= limit:
+        if limit is not None and word.isdecimal() and len(word) < 7 and int(word) >= limit:
             return self.language.tokens(self.language.crisis_count_as, None) or [word]
         return [word]
 
