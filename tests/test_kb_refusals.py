@@ -246,3 +246,17 @@ def test_kb_suggest_names_the_file_and_never_pastes_into_warning_signs(kb: Path)
     path.write_text("".join(lines[:at_line] + body + lines[at_line:]), encoding="utf-8")
     [problem] = _problems(kb)  # only the stub's answer: the entry landed in `entries:`
     assert "answer is a placeholder" in problem
+
+
+def test_a_keyword_that_reads_as_one_stopword_is_refused(kb: Path) -> None:
+    # "hers" is read as the stopword "her": it could never count as evidence for the entry.
+    path = kb / "microneedling.yaml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("  - id: makeup\n")
+    at = text.index("    keywords:\n", start) + len("    keywords:\n")
+    path.write_text(text[:at] + "      - hers\n" + text[at:], encoding="utf-8")
+    out = io.StringIO()
+    assert main(["kb", "check", str(kb)], out=out) == 1
+    line = _line_of(path, "      - hers")
+    expected = f"microneedling.yaml:{line}: entry 'makeup': keyword 'hers' says nothing once read"
+    assert expected in out.getvalue()

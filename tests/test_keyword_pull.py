@@ -38,6 +38,10 @@ def test_the_words_around_a_keyword_decide(engine: Engine, question: str, topic:
         ("is it ok to put my charlotte tilbury back on", "chemical_peel", "makeup"),
         ("can i use my cerave hydrating cleanser tonight", "microneedling", "washing_cleansing"),
         ("is heliocare ok over the lips", "dermal_filler", "sun_sunscreen"),
+        # A keyword of several short words counts ("even out"), though each alone is a stopword.
+        ("will they even out", "dermal_filler", "asymmetry_settling"),
+        ("could i just do it myself", "microneedling", "clinic_questions"),
+        ("which of your nurses is best", "microneedling", "clinic_questions"),
         # A search's place word says nothing.
         ("how long do cheek fillers last uk", "dermal_filler", "longevity"),
     ],

@@ -498,7 +498,7 @@ class Matcher:
             for size in range(min(self._longest_from.get(stems[index], 0), len(stems) - index), 0, -1):
                 phrase, span = self._phrase_at(stems, index, size)
                 owners = self._phrase_owners.get(phrase) if phrase else None
-                if owners and any(s not in self._stopwords for s in phrase):
+                if owners and (len(phrase) > 1 or phrase[0] not in self._stopwords):
                     weight = self._phrase_weight[phrase] / len(owners)
                     for owner in owners:
                         entry = self._index_of[owner]
@@ -841,6 +841,12 @@ class Matcher:
         _, _, found = self._keywords([s for s in masked if s])
         words = {w for phrase in found.get(self._index_of[subject], ()) for w in phrase} - self._stopwords
         return bool(words) and words <= self._preparation_words
+
+    def says_nothing(self, keyword: str) -> bool:
+        """True when a keyword, once read, is nothing or one stopword: it can never count as evidence
+        ("actually do" reads "do"; a phrase of several words, "even out", counts)."""
+        stems = self.stems(keyword)
+        return not stems or (len(stems) == 1 and stems[0] in self._stopwords)
 
     def subject(self, text: str, exclude: str) -> str | None:
         """The entry a question names by its keywords, other than `exclude` and the words that say when

@@ -123,6 +123,17 @@ def _check_routing(procedure: Procedure, loaded: LoadedYaml, kb: KnowledgeBase) 
     problems = []
     matcher = Matcher(procedure, kb.language)
     for index, entry in enumerate(procedure.entries):
+        for number, keyword in enumerate(entry.keywords):
+            if matcher.says_nothing(keyword):
+                line = loaded.line_of(("entries", index, "keywords", number))
+                problems.append(
+                    Problem(
+                        procedure.source,
+                        line,
+                        f"entry '{entry.id}': keyword '{keyword}' says nothing once read (one stopword "
+                        "or hedge, after stemming): make it longer or remove it",
+                    )
+                )
         for number, example in enumerate(entry.examples):
             routed = matcher.match(example)
             if routed.entry_id is not None and routed.entry_id != entry.id:
