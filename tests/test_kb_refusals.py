@@ -236,7 +236,7 @@ def test_kb_suggest_names_the_file_and_never_pastes_into_warning_signs(kb: Path)
     at = text.index("\nentries:")
     path.write_text(text[:at] + section + text[at:], encoding="utf-8")
     assert check_folder(kb, routing=False)[1] == []
-    rows = [("microneedling", "what should i put on my face"), ("microneedling", "what should i put on")]
+    rows = [("microneedling", "can my dog lick my face"), ("microneedling", "my dog licks my face")]
     document = next(d for d in suggestions(kb, rows) if "a new entry" in d)
     where = re.search(r"# paste into (\S+) right after line (\d+)", document)
     assert where is not None and where.group(1) == str(path)
