@@ -84,3 +84,14 @@ def test_waiting_after_the_treatment_is_not_mistaken_for_before(
 def test_the_peel_still_on_the_skin_is_not_a_coming_appointment(engine: Engine) -> None:
     answer = engine.answer("how long does the stinging last while the peel is on", "chemical_peel", day=0)
     assert PREPARATION not in answer.topics
+
+
+def test_a_question_right_after_naming_the_peel_is_not_a_coming_appointment(engine: Engine) -> None:
+    # "after my peel, is this normal" once read "peel is this" as "my peel is this (friday)".
+    answer = engine.answer("puffy eyes the morning after my peel, is this normal?", "chemical_peel", day=1)
+    assert PREPARATION not in answer.topics
+
+
+def test_stopping_a_product_late_before_the_appointment_is_preparation_not_booking(engine: Engine) -> None:
+    question = "only stopped my retinol last night and my peel is tomorrow, should i reschedule"
+    assert engine.answer(question, "chemical_peel").topics[0] == PREPARATION

@@ -39,6 +39,9 @@ def test_questions_for_the_clinic_are_handed_over(engine: Engine, question: str)
         ("who is better to do it, a provider at a spa or a clinic", "dermal_filler"),
         ("are those led masks worth buying for in between", "microneedling"),
         ("do you take a deposit when booking", "dermal_filler"),
+        # A coming appointment named in a booking question is still the clinic's.
+        ("i have to move my appointment next week, how do i rebook", "microneedling"),
+        ("can i change my appointment tomorrow to the afternoon", "chemical_peel"),
     ],
 )
 def test_every_procedure_hands_clinic_questions_over(engine: Engine, question: str, procedure: str) -> None:

@@ -42,6 +42,9 @@ def test_the_words_around_a_keyword_decide(engine: Engine, question: str, topic:
         ("will they even out", "dermal_filler", "asymmetry_settling"),
         ("could i just do it myself", "microneedling", "clinic_questions"),
         ("which of your nurses is best", "microneedling", "clinic_questions"),
+        # "speed" is not stemmed into nothing; lifting weights is exercise.
+        ("could i have it every 2 weeks to speed things up", "microneedling", "sessions_frequency"),
+        ("when can i go back to lifting at the gym", "dermal_filler", "exercise_sweating"),
         # A search's place word says nothing.
         ("how long do cheek fillers last uk", "dermal_filler", "longevity"),
     ],

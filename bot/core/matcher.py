@@ -669,7 +669,12 @@ class Matcher:
             course = self._course_match(found, text)
             if course is not None:
                 return course
-        if before:
+        if before and (
+            found.entry_id not in self.procedure.hand_overs
+            or self.subject(text, exclude=found.entry_id) not in (None, *self.conversational)
+        ):
+            # Moving or booking the appointment is for the clinic, however it names the appointment; with
+            # something else to prepare ("stopped tretinoin late, reschedule?"), it is preparation.
             return self._before_match(text, found)
         return found
 
