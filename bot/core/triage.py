@@ -218,7 +218,9 @@ class Screener:
                     position = found.end()
                     contrast = found.group(0).strip().casefold() in self._breaks
             told = [c for c in clauses if c.sentence == number]
-            if any(self._reports_beside_cues(c.words) for c in told if not c.other):
+            if any(c.asks and not c.other for c in told) and any(
+                self._reports_beside_cues(c.words) for c in told if not c.other
+            ):
                 # Something happening now, told in the same sentence, makes the patient's own words about a
                 # sign a report: "I get cold sores, there's one on my lip today".
                 clauses = [
