@@ -42,6 +42,7 @@ def test_questions_for_the_clinic_are_handed_over(engine: Engine, question: str)
         # A coming appointment named in a booking question is still the clinic's.
         ("i have to move my appointment next week, how do i rebook", "microneedling"),
         ("can i change my appointment tomorrow to the afternoon", "chemical_peel"),
+        ("roughly what does one cost at a med spa", "dermal_filler"),
     ],
 )
 def test_every_procedure_hands_clinic_questions_over(engine: Engine, question: str, procedure: str) -> None:

@@ -83,6 +83,7 @@ def test_a_question_about_someone_else_is_asked_back(engine: Engine, question: s
         ("deep peel recovery time, how many weeks off work", "chemical_peel"),
         ("is it normal to feel tender following a hair transplant", "chemical_peel"),
         ("how long is the bruising from a thread lift", FILLER),
+        ("what is the recovery time for a facelift", MN),
     ],
 )
 def test_a_question_about_another_treatment_is_asked_back(
