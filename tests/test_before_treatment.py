@@ -95,3 +95,11 @@ def test_a_question_right_after_naming_the_peel_is_not_a_coming_appointment(engi
 def test_stopping_a_product_late_before_the_appointment_is_preparation_not_booking(engine: Engine) -> None:
     question = "only stopped my retinol last night and my peel is tomorrow, should i reschedule"
     assert engine.answer(question, "chemical_peel").topics[0] == PREPARATION
+
+
+def test_an_entry_that_does_not_itself_tie_the_thing_to_before_comes_after_the_checklist(
+    engine: Engine,
+) -> None:
+    # The bruising answer speaks about the time before, but "arnica" is not its own "before" phrase.
+    answer = engine.answer("is it worth taking arnica before microneedling so i bruise less", P)
+    assert answer.topics[0] == PREPARATION

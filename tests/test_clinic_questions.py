@@ -43,6 +43,9 @@ def test_questions_for_the_clinic_are_handed_over(engine: Engine, question: str)
         ("i have to move my appointment next week, how do i rebook", "microneedling"),
         ("can i change my appointment tomorrow to the afternoon", "chemical_peel"),
         ("roughly what does one cost at a med spa", "dermal_filler"),
+        ("am i too old for it at 64", "microneedling"),
+        ("been quoted 300 quid, is that steep", "chemical_peel"),
+        ("how can i tell if the person doing it is properly trained", "dermal_filler"),
     ],
 )
 def test_every_procedure_hands_clinic_questions_over(engine: Engine, question: str, procedure: str) -> None:

@@ -45,6 +45,8 @@ def test_the_words_around_a_keyword_decide(engine: Engine, question: str, topic:
         # "speed" is not stemmed into nothing; lifting weights is exercise.
         ("could i have it every 2 weeks to speed things up", "microneedling", "sessions_frequency"),
         ("when can i go back to lifting at the gym", "dermal_filler", "exercise_sweating"),
+        # A peel named by its strength still names the treatment.
+        ("a day at the beach 10 days after a medium depth peel, thoughts?", "chemical_peel", "sun_sunscreen"),
         # A search's place word says nothing.
         ("how long do cheek fillers last uk", "dermal_filler", "longevity"),
     ],

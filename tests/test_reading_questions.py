@@ -84,6 +84,9 @@ def test_a_question_about_someone_else_is_asked_back(engine: Engine, question: s
         ("is it normal to feel tender following a hair transplant", "chemical_peel"),
         ("how long is the bruising from a thread lift", FILLER),
         ("what is the recovery time for a facelift", MN),
+        # A comparison with another treatment is a choice for the clinic, even naming the patient's own.
+        ("microneedling or a fractional laser, which is better for scars", MN),
+        ("is dermaplaning better than a peel for dull skin", "chemical_peel"),
     ],
 )
 def test_a_question_about_another_treatment_is_asked_back(

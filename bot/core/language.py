@@ -74,6 +74,8 @@ class Language:
     """Words just before another treatment that make it the question's subject ("after a rhinoplasty")."""
     other_procedure_after: tuple[str, ...] = ()
     """Words just after another treatment that make it the question's subject ("phenol peel recovery")."""
+    other_procedure_compare: tuple[str, ...] = ()
+    """Words that compare treatments ("vs", "better than"): with another one named, not this aftercare."""
     clause_breaks: tuple[str, ...] = ()
     coordinators: frozenset[str] = frozenset()
     list_fillers: frozenset[str] = frozenset()

@@ -171,6 +171,7 @@ class Matcher:
             self._canonical_phrases(reader.phrases(language.other_procedure_before))
         )
         self._other_after = PhraseSet(self._canonical_phrases(reader.phrases(language.other_procedure_after)))
+        self._compare = PhraseSet(self._canonical_phrases(reader.phrases(language.other_procedure_compare)))
         # The last word of the procedure's name names it too, outside another's name ("phenol peel").
         short = reader.stems(self.procedure.name.split()[-1]) if self.procedure.name.split() else ()
         self._own_words = frozenset({PROCEDURE_TOKEN, *short})
@@ -687,13 +688,16 @@ class Matcher:
         subject = self.subject(text, exclude=preparation)
         if subject not in self.speaks_before:
             topics: tuple[str, ...] = (preparation,)
-        elif self._own_appointment.find(self.stems(text)) >= 0 or self._prepared_for(text, subject):
-            # Getting ready for one's own appointment ("before my treatment tomorrow"), or asking about what
-            # the checklist itself names ("stop fish oil before?"): the preparation checklist first, then what
-            # the named entry says about the time before.
-            topics = (preparation, subject)
-        else:
+        elif self._claims_the_time_before(text, subject) and not (
+            self._own_appointment.find(self.stems(text)) >= 0 or self._prepared_for(text, subject)
+        ):
             topics = (subject, preparation)  # "do you have to shave before the treatment?"
+        else:
+            # Getting ready for one's own appointment ("before my treatment tomorrow"), asking about what the
+            # checklist itself names ("stop fish oil before?"), or about something the named entry does not
+            # itself tie to the time before ("arnica before, to stop bruising?"): the preparation checklist
+            # first, then what the named entry says about the time before.
+            topics = (preparation, subject)
         # As sure as the question's own words make the entry it names, or the preparation entry itself: "can I
         # bring my little one to the appointment" says when, but nothing the preparation answer is about.
         ranked = self._score(self.stems(text), self._doubts(text))
@@ -810,12 +814,14 @@ class Matcher:
         ) and self._treatment_words.isdisjoint(self.stems(text))
 
     def _about_another_procedure(self, stems: Sequence[str], entry_id: str) -> bool:
-        """True when the question's subject is another treatment ("after a rhinoplasty", "phenol peel
-        recovery"), it does not name the patient's own, and the chosen entry does not speak of that treatment
-        itself (`other_treatments` knows "botox")."""
+        """True when the question compares the treatment with another, or its subject is another treatment
+        ("after a rhinoplasty", "phenol peel recovery"), it does not name the patient's own, and the chosen
+        entry does not speak of that treatment itself (`other_treatments` knows "botox")."""
         spans = self._other_procedures.spans(stems)
         if not spans:
             return False
+        if self._compare.find(stems) >= 0:
+            return True  # "microneedling vs CO2 laser, which is better?": a choice for the clinic
         inside = {i for start, end in spans for i in range(start, end)}
         if any(s in self._own_words for i, s in enumerate(stems) if i not in inside):
             return False
@@ -835,6 +841,15 @@ class Matcher:
         """True when the question is about the time before the treatment ("can I shave before my
         appointment?"), not about waiting afterwards ("how long before I can shave?")."""
         return self._before.find(stems) >= 0 and self._not_before.find(stems) < 0
+
+    def _claims_the_time_before(self, text: str, subject: str) -> bool:
+        """True when a keyword of `subject` found in the question holds a word of its time-before phrase
+        ("shave before" in "do you have to shave before the treatment?")."""
+        stems = self.stems(text)
+        before_words = {w for start, end in self._before.spans(stems) for w in stems[start:end]}
+        _, _, found = self._keywords(stems)
+        claimed = {w for phrase in found.get(self._index_of[subject], ()) for w in phrase}
+        return bool((claimed & before_words) - self._stopwords - {PROCEDURE_TOKEN})
 
     def _prepared_for(self, text: str, subject: str) -> bool:
         """True when the preparation answer itself names every word by which the question names `subject`

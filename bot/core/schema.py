@@ -267,11 +267,12 @@ class CourseCuesModel(_Strict):
 class OtherProceduresModel(_Strict):
     """Treatments that are not the patient's (`names`; every other procedure of the knowledge base counts
     too), and the words that make one the subject of a question: just `before` it ("after a rhinoplasty") or
-    just `after` it ("phenol peel recovery")."""
+    just `after` it ("phenol peel recovery"), or a comparison anywhere (`compare`: "... vs CO2 laser")."""
 
     names: list[CueText] = []
     before: list[CueText] = []
     after: list[CueText] = []
+    compare: list[CueText] = []
 
 
 class ScreeningOthersModel(_Strict):
