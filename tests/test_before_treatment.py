@@ -103,3 +103,20 @@ def test_an_entry_that_does_not_itself_tie_the_thing_to_before_comes_after_the_c
     # The bruising answer speaks about the time before, but "arnica" is not its own "before" phrase.
     answer = engine.answer("is it worth taking arnica before microneedling so i bruise less", P)
     assert answer.topics[0] == PREPARATION
+
+
+@pytest.mark.parametrize(
+    ("question", "procedure", "topic"),
+    [
+        # Waiting for the result, not getting ready.
+        ("how long before cheek filler looks natural", "dermal_filler", "results_timeline"),
+        # "one" is not "on": "peel, is one week" is not "my peel is on (friday)".
+        ("tretinoin after my peel, is one week enough?", "chemical_peel", "retinoids"),
+    ],
+)
+def test_waiting_for_the_result_is_not_the_time_before(
+    engine: Engine, question: str, procedure: str, topic: str
+) -> None:
+    answer = engine.answer(question, procedure, day=3)
+    assert answer.topic == topic
+    assert PREPARATION not in answer.topics
