@@ -821,7 +821,7 @@ class Matcher:
         if not spans:
             return False
         if self._compare.find(stems) >= 0:
-            return True  # "microneedling vs CO2 laser, which is better?": a choice for the clinic
+            return True  # "this or a CO2 laser, which is better?": a choice for the clinic
         inside = {i for start, end in spans for i in range(start, end)}
         if any(s in self._own_words for i, s in enumerate(stems) if i not in inside):
             return False
