@@ -47,6 +47,9 @@ def test_the_words_around_a_keyword_decide(engine: Engine, question: str, topic:
         ("when can i go back to lifting at the gym", "dermal_filler", "exercise_sweating"),
         # A peel named by its strength still names the treatment.
         ("a day at the beach 10 days after a medium depth peel, thoughts?", "chemical_peel", "sun_sunscreen"),
+        # "my peel" names the treatment; "will I peel" asks about peeling.
+        ("do i still need spf after my peel if i stay home all week", "chemical_peel", "sun_sunscreen"),
+        ("when will i start to peel", "chemical_peel", "peeling_dryness_flaking"),
         # A search's place word says nothing.
         ("how long do cheek fillers last uk", "dermal_filler", "longevity"),
     ],

@@ -45,6 +45,8 @@ def _tier(engine: Engine, message: str, procedure: str, day: int | None) -> Tier
         # A condition that comes and goes, told as a habit, with a question about the treatment.
         ("i get cold sores all the time, could a peel set one off", PEEL, None),
         ("I suffer with cold sores, anything to take before my lip appointment?", FILLER, None),
+        # "after my peel" is the treatment, not peeling that goes on and on.
+        ("still a bit pink a month after my peel, is that a thing", PEEL, 30),
         # Someone else's story goes on into the next sentence.
         ("My cousin had her lips done last month. Her lips swelled up and went purple.", FILLER, 1),
     ],

@@ -57,6 +57,9 @@ class Language:
     they are statement starts."""
     refers_back: frozenset[str] = frozenset()
     procedure_pronouns: frozenset[str] = frozenset()
+    determiners: frozenset[str] = frozenset()
+    """Words before a noun ("my peel", "after a peel"): the last word of a procedure's name after one of them
+    names the procedure, although the word alone may be a topic ("will I peel")."""
     joiners: tuple[str, ...] = ()
     restriction: tuple[str, ...] = ()
     symptom: tuple[str, ...] = ()
@@ -216,6 +219,28 @@ class Reader:
     def word_stems(self, words: Iterable[str]) -> frozenset[str]:
         """The stems of single words."""
         return frozenset(self.stem(w) for w in words)
+
+
+def procedure_nouns(language: Language, name: str, names: Sequence[str]) -> frozenset[str]:
+    """The last word of a procedure's name of several words, with its plurals, when it is not a name itself
+    ("peel" of "chemical peel"): after a determiner it names the procedure ("after my peel")."""
+    words = name.split()
+    last = language.normalize(words[-1], None) if len(words) > 1 else ""
+    if not last or last in {language.normalize(n, None) for n in names}:
+        return frozenset()
+    return frozenset({last, *(last + p for p in language.plurals)})
+
+
+def mark_procedure_nouns(
+    words: Sequence[str], nouns: frozenset[str], language: Language, mark: str
+) -> list[str]:
+    """`words` with each of `nouns` after a determiner replaced by `mark`: "after my peel" names the
+    treatment, "will I peel" does not."""
+    result = list(words)
+    for i in range(1, len(result)):
+        if result[i] in nouns and words[i - 1] in language.determiners:
+            result[i] = mark
+    return result
 
 
 def _expand(cue: str, names: Sequence[str]) -> list[str]:

@@ -294,6 +294,7 @@ def language_from_model(model: LanguageFileModel) -> Language:
         treatment_words=frozenset(q.treatment_words),
         refers_back=frozenset(q.refers_back),
         procedure_pronouns=frozenset(q.procedure_pronouns),
+        determiners=frozenset(q.determiners),
         joiners=tuple(q.joiners),
         restriction=tuple(q.restriction),
         symptom=tuple(q.symptom),

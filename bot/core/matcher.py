@@ -27,7 +27,15 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from bot.core.language import Language, Phrase, PhraseSet, Reader, contains
+from bot.core.language import (
+    Language,
+    Phrase,
+    PhraseSet,
+    Reader,
+    contains,
+    mark_procedure_nouns,
+    procedure_nouns,
+)
 from bot.core.model import Entry, Kind, Procedure, RestrictionRule
 from bot.core.text import squeezed
 
@@ -154,6 +162,7 @@ class Matcher:
         # Stopwords are compared as stems too: "does" is "doe" once stemmed.
         self._stopwords = language.stopwords | self.reader.word_stems(language.stopwords)
         self._frame = self.reader.word_stems(language.frame) | {PROCEDURE_TOKEN}
+        self._nouns = procedure_nouns(language, procedure.name, (procedure.title, *procedure.aliases))
         self._build_vocabulary(procedure)
         self._build_grammar(language)
         self._build_other_procedures(language, other_names)
@@ -461,7 +470,10 @@ class Matcher:
     def stems(self, text: str) -> list[str]:
         """The word stems of `text` after typo correction, as the matcher sees them (every name of the
         procedure as one token)."""
-        return self._canonical([self.reader.stem(w) for w in self._words(text)])
+        words = self._words(text)
+        if self._nouns:
+            words = mark_procedure_nouns(words, self._nouns, self.language, PROCEDURE_TOKEN)
+        return self._canonical([w if w == PROCEDURE_TOKEN else self.reader.stem(w) for w in words])
 
     def _content(self, stems: Iterable[str]) -> list[str]:
         return [

@@ -247,6 +247,7 @@ class QuestionsModel(_Strict):
     treatment_words: list[Word] = []
     refers_back: list[Word] = []
     procedure_pronouns: list[Word] = []
+    determiners: list[Word] = []
     joiners: list[Word] = []
     restriction: list[CueText] = []
     symptom: list[CueText] = []

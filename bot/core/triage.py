@@ -23,7 +23,15 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 from bot.core.crisis import CrisisScreen, words_of
-from bot.core.language import CueSet, Language, Phrase, PhraseSet, Reader
+from bot.core.language import (
+    CueSet,
+    Language,
+    Phrase,
+    PhraseSet,
+    Reader,
+    mark_procedure_nouns,
+    procedure_nouns,
+)
 from bot.core.model import Procedure, Tier, WarningSign
 from bot.core.text import join_spelled, squeezed, strip_invisible
 
@@ -91,6 +99,7 @@ class Screener:
         self.procedure = procedure
         self.language = language
         reader = Reader(language, (procedure.name, procedure.title, *procedure.aliases))
+        self._nouns = procedure_nouns(language, procedure.name, (procedure.title, *procedure.aliases))
         self.reader = reader
         vocabulary: set[str] = set()
         plain: set[str] = set()
@@ -206,6 +215,10 @@ class Screener:
             for found in [*self._clause_split.finditer(sentence), None]:
                 end = found.start() if found is not None else len(sentence)
                 words = self.language.tokens(sentence[position:end], None)
+                if self._nouns:
+                    # "still pink a month after my peel": the treatment, not peeling
+                    words = mark_procedure_nouns(words, self._nouns, self.language, "")
+                    words = [w for w in words if w]
                 if words:
                     words = self._merge_compounds(join_spelled(words, self._plain))
                     stems = tuple(self._canonical(w) for w in words)
