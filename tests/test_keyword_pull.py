@@ -50,6 +50,9 @@ def test_the_words_around_a_keyword_decide(engine: Engine, question: str, topic:
         # "my peel" names the treatment; "will I peel" asks about peeling.
         ("do i still need spf after my peel if i stay home all week", "chemical_peel", "sun_sunscreen"),
         ("when will i start to peel", "chemical_peel", "peeling_dryness_flaking"),
+        # How the skin feels, in patients' words.
+        ("day 2 and my skin feels like cling film", "chemical_peel", "peeling_dryness_flaking"),
+        ("is slugging ok tonight", "microneedling", "moisturizer_serums"),
         # A search's place word says nothing.
         ("how long do cheek fillers last uk", "dermal_filler", "longevity"),
     ],
