@@ -223,7 +223,7 @@ class Reader:
 
 def procedure_nouns(language: Language, name: str, names: Sequence[str]) -> frozenset[str]:
     """The last word of a procedure's name of several words, with its plurals, when it is not a name itself
-    ("peel" of "chemical peel"): after a determiner it names the procedure ("after my peel")."""
+    ("peel" of a "... peel"): after a determiner it names the procedure ("after my peel")."""
     words = name.split()
     last = language.normalize(words[-1], None) if len(words) > 1 else ""
     if not last or last in {language.normalize(n, None) for n in names}:
