@@ -62,6 +62,7 @@ _COMMON_SHARE = 0.2
 _POSTINGS_PER_WORD = 48
 """How many entries, besides those with a keyword in the question, have their examples compared."""
 _CORRECTIONS_LIMIT = 10_000
+_STEMS_CACHE_LIMIT = 64
 _COVERAGE_KNEE = 0.5
 """An entry that explains at least this share of a question's content keeps its full confidence; below it,
 the confidence falls in proportion (chosen by leave-one-out over the examples: see bot.evaluation)."""
@@ -157,6 +158,7 @@ class Matcher:
         self.kinds = {e.id: e.kind for e in procedure.entries}
         self._index_of = {entry_id: i for i, entry_id in enumerate(self.entry_ids)}
         self._corrections: dict[str, str] = {}
+        self._stems_cache: dict[str, tuple[str, ...]] = {}
         self._negations = language.negations
         self._list_fillers = language.list_fillers | language.coordinators
         # Stopwords are compared as stems too: "does" is "doe" once stemmed.
@@ -470,10 +472,20 @@ class Matcher:
     def stems(self, text: str) -> list[str]:
         """The word stems of `text` after typo correction, as the matcher sees them (every name of the
         procedure as one token)."""
-        words = self._words(text)
-        if self._nouns:
-            words = mark_procedure_nouns(words, self._nouns, self.language, PROCEDURE_TOKEN)
-        return self._canonical([w if w == PROCEDURE_TOKEN else self.reader.stem(w) for w in words])
+        cached = self._stems_cache.get(text)
+        if cached is None:
+            words = self._words(text)
+            if self._nouns:
+                words = mark_procedure_nouns(words, self._nouns, self.language, PROCEDURE_TOKEN)
+            cached = tuple(
+                self._canonical([w if w == PROCEDURE_TOKEN else self.reader.stem(w) for w in words])
+            )
+            if len(self._stems_cache) >= _STEMS_CACHE_LIMIT:
+                # Small: only the message being answered is read again (by several rules), and patients'
+                # words are not kept.
+                self._stems_cache.clear()
+            self._stems_cache[text] = cached
+        return list(cached)
 
     def _content(self, stems: Iterable[str]) -> list[str]:
         return [
