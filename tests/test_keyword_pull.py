@@ -53,6 +53,10 @@ def test_the_words_around_a_keyword_decide(engine: Engine, question: str, topic:
         # How the skin feels, in patients' words.
         ("day 2 and my skin feels like cling film", "chemical_peel", "peeling_dryness_flaking"),
         ("is slugging ok tonight", "microneedling", "moisturizer_serums"),
+        # "following" keeps its own form, so "follow up" is a thing asked about, not a frame word.
+        ("is the follow up appointment really needed", "dermal_filler", "sessions_frequency"),
+        ("dry patches round my mouth, what helps", "microneedling", "peeling_dryness_flaking"),
+        ("are you open on saturdays", "chemical_peel", "clinic_questions"),
         # A search's place word says nothing.
         ("how long do cheek fillers last uk", "dermal_filler", "longevity"),
     ],

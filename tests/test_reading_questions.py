@@ -133,6 +133,7 @@ def test_the_patient_or_the_treatment_in_the_question_keeps_it_answered(
         "can I come in with my usual foundation on",
         "i have a microneedling appointment on the 3rd, can i get my lip waxed this week",
         "my peel is thursday, is it ok to use my glycolic toner until then",
+        "having microneedling tomorrow, can i have a glass of wine tonight",
     ],
 )
 def test_an_appointment_still_to_come_gets_no_after_care_verdict(engine: Engine, question: str) -> None:
