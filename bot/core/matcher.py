@@ -214,10 +214,11 @@ class Matcher:
             self._canonical_phrases(reader.phrases(language.own_appointment, also=short))
         )
         self._course = PhraseSet(self._canonical_phrases(reader.phrases(language.course)))
-        # The entries whose own answer speaks about the time before the treatment ("shave the day before
-        # your appointment"): for a question about the time before, they lead.
+        # The words of the preparation answer: what the checklist itself names ("fish oil").
         preparation = self.procedure.entry(language.preparation_topic) if language.preparation_topic else None
         self._preparation_words = frozenset(self.stems(preparation.answer)) if preparation else frozenset()
+        # The entries whose own answer speaks about the time before the treatment ("shave the day before
+        # your appointment"): for a question about the time before, they follow the checklist or lead it.
         self.speaks_before = frozenset(
             e.id for e in self.procedure.entries if self._before.find(self._plain_stems(e.answer)) >= 0
         )
