@@ -668,6 +668,25 @@ async def test_staff_add_a_second_treatment_to_patient_n_in_one_conversation(bot
     ) == [("microneedling", 7, "skipped", "superseded"), ("dermal_filler", 1, "sent", None)]
 
 
+async def test_patients_by_name_finds_someone_treated_before_the_last_30_days(bot: Bot) -> None:
+    # Staff re-treating a patient from months ago need their number: /patients NAME finds anyone by name.
+    await enroll(bot, 463, "Rosa", days_ago=60)
+    await enroll(bot, 464, "Tom", days_ago=2)
+    [(number,)] = bot.rows("SELECT id FROM patients WHERE chat_id = 463")
+    bot.server.push_command(STAFF_CHAT, "/patients", user_id=STAFF)
+    [recent] = await staff_count(bot, 1)
+    assert "Tom (#" in (recent.text or "") and "Rosa" not in (recent.text or "")
+    bot.server.push_command(STAFF_CHAT, "/patients", args="ros", user_id=STAFF)
+    [_, named] = await staff_count(bot, 2)
+    assert named.text == (
+        f'Patients named "ros" (1), any treatment date:\n• Rosa (#{number}): microneedling, day 60. '
+        "Last check-in: none yet"
+    )
+    bot.server.push_command(STAFF_CHAT, "/patients", args="50%_", user_id=STAFF)  # LIKE's own characters
+    [*_, nobody] = await staff_count(bot, 3)
+    assert nobody.text == 'No patient named "50%_".'
+
+
 async def test_adding_a_treatment_refuses_unknown_patients_and_bad_dates_kindly(bot: Bot) -> None:
     await enroll(bot, 462, "Ria")
     [(number,)] = bot.rows("SELECT id FROM patients WHERE chat_id = 462")

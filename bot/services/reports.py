@@ -62,9 +62,13 @@ class Reports:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
 
-    def patients(self, db: Database) -> list[PatientLine]:
-        """Patients treated in the last 30 days, with their day and last check-in answer."""
-        since = self.deps.today() - timedelta(days=ACTIVE_DAYS)
+    def patients(self, db: Database, name: str | None = None) -> list[PatientLine]:
+        """Patients treated in the last 30 days, or whose name contains `name` whenever treated (staff
+        re-treating someone find their number), with their day and last check-in answer."""
+        if name:
+            rows = reports.patients_named(db, name)
+        else:
+            rows = reports.active_patients(db, self.deps.today() - timedelta(days=ACTIVE_DAYS))
         kb = self.deps.engine.kb
         return [
             PatientLine(
@@ -76,7 +80,7 @@ class Reports:
                 r.last_step_day,
                 r.unreachable,
             )
-            for r in reports.active_patients(db, since)
+            for r in rows
         ]
 
     def _since(self, days: int) -> str:

@@ -98,7 +98,8 @@ class Staff:
         if command.name == "enroll":
             return self._enroll(db, command)
         if command.name == "patients":
-            return [Message(chat, self.wording.patients(self.reports.patients(db)))]
+            name = " ".join(command.args)[:NAME_LIMIT].strip() or None
+            return [Message(chat, self.wording.patients(self.reports.patients(db, name), name))]
         if command.name == "unanswered":
             groups = self.reports.unanswered(db, UNANSWERED_DAYS)
             return [Message(chat, self.wording.unanswered(groups, UNANSWERED_DAYS))]

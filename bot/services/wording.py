@@ -443,11 +443,16 @@ class Wording:
         lines += ["", self.staff("unanswered_hint")]
         return "\n".join(lines)
 
-    def patients(self, lines: Sequence[PatientLine]) -> str:
-        """/patients."""
+    def patients(self, lines: Sequence[PatientLine], name: str | None = None) -> str:
+        """/patients, or /patients NAME (`name`)."""
         if not lines:
-            return self.staff("patients_none")
-        out = [self.staff("patients_heading", count=len(lines))]
+            return self.staff("patients_named_none", name=name) if name else self.staff("patients_none")
+        heading = (
+            self.staff("patients_named_heading", count=len(lines), name=name)
+            if name
+            else self.staff("patients_heading", count=len(lines))
+        )
+        out = [heading]
         for p in lines:
             answer = self.staff("patients_no_answer")
             if p.last_option is not None:

@@ -14,6 +14,7 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from bot.core.model import Tier
+from bot.storage.like import escaped
 from bot.storage.stamps import iso, parse_iso
 
 migrations = Migrations("aftercare.alerts")
@@ -116,7 +117,7 @@ def most_urgent_tier(db: Database, source_prefix: str) -> Tier | None:
     """The most urgent tier among alerts whose source key starts with `source_prefix` (one check-in's)."""
     rows = db.conn.execute(
         "SELECT tier FROM alerts WHERE source_key LIKE ? ESCAPE '\\'",
-        (source_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%",),
+        (escaped(source_prefix) + "%",),
     ).fetchall()
     tiers = [Tier(str(r[0])) for r in rows]
     return min(tiers, key=lambda t: t.rank) if tiers else None

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlite_utils import Database
+
+from bot.storage.like import escaped
 
 
 @dataclass(frozen=True)
@@ -38,10 +41,7 @@ def inactive_patient_chats(db: Database, treated_before: date) -> list[int]:
     return [int(r[0]) for r in rows]
 
 
-def active_patients(db: Database, treated_since: date, limit: int = 50) -> list[PatientRow]:
-    """Patients whose latest treatment is on or after `treated_since`, most recent treatment first."""
-    rows = db.conn.execute(
-        """
+_PATIENT_LINES = """
         SELECT p.id, p.chat_id, p.name, p.timezone, t.procedure, t.treated_on,
                (SELECT r.option FROM checkin_responses r WHERE r.patient_id = p.id
                 ORDER BY r.answered_at DESC, r.id DESC LIMIT 1),
@@ -51,12 +51,26 @@ def active_patients(db: Database, treated_since: date, limit: int = 50) -> list[
         FROM patients p
         JOIN treatments t ON t.id = (
             SELECT id FROM treatments WHERE patient_id = p.id ORDER BY treated_on DESC, id DESC LIMIT 1)
-        WHERE t.treated_on >= ?
+        WHERE {where}
         ORDER BY t.treated_on DESC, p.id
         LIMIT ?
-        """,
-        (treated_since.isoformat(), limit),
-    ).fetchall()
+"""
+
+
+def active_patients(db: Database, treated_since: date, limit: int = 50) -> list[PatientRow]:
+    """Patients whose latest treatment is on or after `treated_since`, most recent treatment first."""
+    query = _PATIENT_LINES.format(where="t.treated_on >= ?")
+    return _patient_rows(db.conn.execute(query, (treated_since.isoformat(), limit)).fetchall())
+
+
+def patients_named(db: Database, name: str, limit: int = 20) -> list[PatientRow]:
+    """Patients whose name contains `name` (any case), whenever treated, most recent treatment first."""
+    pattern = "%" + escaped(name) + "%"
+    query = _PATIENT_LINES.format(where="p.name LIKE ? ESCAPE '\\'")
+    return _patient_rows(db.conn.execute(query, (pattern, limit)).fetchall())
+
+
+def _patient_rows(rows: list[Any]) -> list[PatientRow]:
     return [
         PatientRow(
             int(r[0]),
