@@ -165,6 +165,10 @@ class Matcher:
         self._stopwords = language.stopwords | self.reader.word_stems(language.stopwords)
         self._frame = self.reader.word_stems(language.frame) | {PROCEDURE_TOKEN}
         self._nouns = procedure_nouns(language, procedure.name, (procedure.title, *procedure.aliases))
+        # The last word of the procedure's name ("peel" of a "... peel"): it names the procedure in a coming
+        # appointment ("my peel is on thursday") and outside another's name, without being one of its names
+        # everywhere (its peeling is a topic).
+        self._short_name = procedure.name.split()[-1:]
         self._build_vocabulary(procedure)
         self._build_grammar(language)
         self._build_other_procedures(language, other_names)
@@ -183,9 +187,9 @@ class Matcher:
         )
         self._other_after = PhraseSet(self._canonical_phrases(reader.phrases(language.other_procedure_after)))
         self._compare = PhraseSet(self._canonical_phrases(reader.phrases(language.other_procedure_compare)))
-        # The last word of the procedure's name names it too, outside another's name ("phenol peel").
-        short = reader.stems(self.procedure.name.split()[-1]) if self.procedure.name.split() else ()
-        self._own_words = frozenset({PROCEDURE_TOKEN, *short})
+        self._own_words = frozenset(
+            {PROCEDURE_TOKEN, *(s for w in self._short_name for s in reader.stems(w))}
+        )
 
     def _build_grammar(self, language: Language) -> None:
         reader = self.reader
@@ -201,10 +205,7 @@ class Matcher:
         self._restriction_cues = PhraseSet(reader.phrases(language.restriction))
         self._symptom_cues = PhraseSet(reader.phrases(language.symptom))
         self._tomorrow = reader.word_stems(language.tomorrow)
-        # The last word of the procedure's name ("peel" of a "... peel") names it in a coming appointment
-        # ("my peel is on thursday") without being one of its names everywhere (its peeling is a topic).
-        words = self.procedure.name.split()
-        short = words[-1:] if words else []
+        short = self._short_name
         self._before_phrases = self._canonical_phrases(reader.phrases(language.before, also=short))
         self._before = PhraseSet(self._before_phrases)
         self._not_before = PhraseSet(self._canonical_phrases(reader.phrases(language.not_before, also=short)))
@@ -879,13 +880,19 @@ class Matcher:
     def _prepared_for(self, text: str, subject: str) -> bool:
         """True when the preparation answer itself names every word by which the question names `subject`
         ("fish oil" in "stop fish oil before?"), so the checklist answers it; "shave" it may not name."""
+        _, _, found = self._keywords_outside_before(text)
+        words = {w for phrase in found.get(self._index_of[subject], ()) for w in phrase} - self._stopwords
+        return bool(words) and words <= self._preparation_words
+
+    def _keywords_outside_before(
+        self, text: str
+    ) -> tuple[dict[int, float], dict[int, int], dict[int, set[Phrase]]]:
+        """The keywords of `text` without the words that say when ("before my appointment")."""
         stems = self.stems(text)
         masked = list(stems)
         for start, end in self._before.spans(stems):
             masked[start:end] = [""] * (end - start)
-        _, _, found = self._keywords([s for s in masked if s])
-        words = {w for phrase in found.get(self._index_of[subject], ()) for w in phrase} - self._stopwords
-        return bool(words) and words <= self._preparation_words
+        return self._keywords([s for s in masked if s])
 
     def says_nothing(self, keyword: str) -> bool:
         """True when a keyword, once read, is nothing or one stopword: it can never count as evidence
@@ -896,11 +903,7 @@ class Matcher:
     def subject(self, text: str, exclude: str) -> str | None:
         """The entry a question names by its keywords, other than `exclude` and the words that say when
         ("can I take ibuprofen before my appointment?" names medication)."""
-        stems = self.stems(text)
-        masked = list(stems)
-        for start, end in self._before.spans(stems):
-            masked[start:end] = [""] * (end - start)
-        keyword, first, _ = self._keywords([s for s in masked if s])
+        keyword, first, _ = self._keywords_outside_before(text)
         named = [
             (-weight, first[entry], self.entry_ids[entry])
             for entry, weight in keyword.items()
