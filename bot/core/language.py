@@ -275,7 +275,9 @@ class PhraseSet:
 
     def spans(self, words: Sequence[str]) -> list[tuple[int, int]]:
         """(start, end) of every occurrence, the longest phrase at each start."""
-        found = []
+        found: list[tuple[int, int]] = []
+        if self._by_first.keys().isdisjoint(words):
+            return found  # the usual case, checked in C
         for start, word in enumerate(words):
             for phrase in self._by_first.get(word, ()):
                 end = start + len(phrase)

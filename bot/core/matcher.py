@@ -57,10 +57,12 @@ _KIND_PRIOR = 1.3
 _KEYWORD_WEIGHT = 2.0
 _EXAMPLE_WEIGHT = 2.0
 _MIN_SUGGESTION_SCORE = 0.6
-_CANDIDATES = 12
+_CANDIDATES = 6
+"""How many entries are compared in full: the six with most keyword weight and the six whose examples could be
+most like the question (twelve of each answered every set the same, at a third more time for a large base)."""
 _COMMON_SHARE = 0.2
 _POSTINGS_PER_WORD = 48
-"""How many entries, besides those with a keyword in the question, have their examples compared."""
+"""How many entries each word can bring in as candidates (those it can lift most)."""
 _CORRECTIONS_LIMIT = 10_000
 _STEMS_CACHE_LIMIT = 64
 _COVERAGE_KNEE = 0.5

@@ -76,6 +76,8 @@ class _Pattern:
     story: tuple[Phrase, ...]
     """The phrases that may be told apart: those with at least two words that are not function words."""
     unless: tuple[Phrase, ...]
+    firsts: frozenset[str]
+    """The first words of the phrases: a clause without any of them cannot hold one (checked in C)."""
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,9 @@ class Screener:
                 plain.update(language.tokens(text, None))
             compact = tuple(c for c in (_compact(p) for p in sign.phrases) if len(c) >= _COMPACT_MIN)
             story = tuple(p for p in phrases if len({w for w in p if w not in function_words}) >= 2)
-            patterns.append(_Pattern(sign, phrases, with_any, compact, story, reader.phrases(sign.unless)))
+            firsts = frozenset(p[0] for p in phrases if p)
+            unless = reader.phrases(sign.unless)
+            patterns.append(_Pattern(sign, phrases, with_any, compact, story, unless, firsts))
         self._patterns = tuple(patterns)
         self._crisis = CrisisScreen(
             language,
@@ -332,7 +336,11 @@ class Screener:
             # What the clinic said to expect is the normal course; an emergency is never played down.
             every_clause = [c for c in every_clause if not c.expected]
         reports = [c for c in every_clause if not c.asks]
-        hits = [c for c in reports if any(self._find(c.words, p) for p in pattern.phrases)]
+        hits = [
+            c
+            for c in reports
+            if not pattern.firsts.isdisjoint(c.words) and any(self._find(c.words, p) for p in pattern.phrases)
+        ]
         story = self._story(pattern, every_clause)
         if story is not None:
             hits.append(story)
@@ -467,19 +475,21 @@ class Screener:
     def _find(self, words: tuple[str, ...] | list[str], phrase: Phrase, negation_aware: bool = True) -> bool:
         """True when the phrase's words stand close together, in their order, and are not negated ("still
         red", not "red dots everywhere still"; words told apart in another order are a story: `_story`)."""
-        if not phrase:
+        # Most phrases of most signs are nowhere in a clause: the scans for their first word run in C.
+        if not phrase or phrase[0] not in words:
             return False
         size = len(phrase)
         window = size + (_WINDOW_SLACK if size > 1 else 0)
-        for start, word in enumerate(words):
-            if word != phrase[0]:
-                continue
-            span = words[start : start + window]
-            if _in_order(span, phrase):
-                if negation_aware and self._negated(words, start):
-                    continue
+        start = words.index(phrase[0])
+        while True:
+            if _in_order(words[start : start + window], phrase) and not (
+                negation_aware and self._negated(words, start)
+            ):
                 return True
-        return False
+            try:
+                start = words.index(phrase[0], start + 1)
+            except ValueError:
+                return False
 
     def _negated(self, words: tuple[str, ...] | list[str], position: int) -> bool:
         """True when a negation stands just before `position`, or before a list it belongs to.
