@@ -46,6 +46,12 @@ def test_questions_for_the_clinic_are_handed_over(engine: Engine, question: str)
         ("am i too old for it at 64", "microneedling"),
         ("been quoted 300 quid, is that steep", "chemical_peel"),
         ("how can i tell if the person doing it is properly trained", "dermal_filler"),
+        # Who should do it, and figures about other patients: the team's to talk through.
+        ("dermatologist vs esthetician, who should i see for it", "microneedling"),
+        ("what qualifications does the person doing it need", "chemical_peel"),
+        ("how do i pick a safe injector", "dermal_filler"),
+        ("what percentage of patients end up with scarring", "chemical_peel"),
+        ("what is the success rate with acne scars", "microneedling"),
     ],
 )
 def test_every_procedure_hands_clinic_questions_over(engine: Engine, question: str, procedure: str) -> None:

@@ -28,6 +28,9 @@ def test_the_words_around_a_keyword_decide(engine: Engine, question: str, topic:
 @pytest.mark.parametrize(
     ("question", "procedure", "topic"),
     [
+        # Itchy and asking how to stop scratching: the itch, not picking.
+        ("so itchy today, how can i stop myself scratching it", "chemical_peel", "itching"),
+        ("the urge to scratch is unreal", "microneedling", "itching"),
         # Filler going away faster is about how long it lasts.
         ("does anything make filler go away faster", "dermal_filler", "longevity"),
         # Marks where the needle went in are injection points, not redness.

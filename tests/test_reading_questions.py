@@ -87,6 +87,10 @@ def test_a_question_about_someone_else_is_asked_back(engine: Engine, question: s
         # A comparison with another treatment is a choice for the clinic, even naming the patient's own.
         ("microneedling or a fractional laser, which is better for scars", MN),
         ("is dermaplaning better than a peel for dull skin", "chemical_peel"),
+        # Another treatment's own course, even one the chosen entry knows by name.
+        ("cheek filler aftercare, do i have to sleep upright", MN),
+        ("how long till the swelling goes down after lip filler", "chemical_peel"),
+        ("botox day 4 and my forehead feels heavy, normal?", MN),
     ],
 )
 def test_a_question_about_another_treatment_is_asked_back(
@@ -101,6 +105,8 @@ def test_a_question_about_another_treatment_is_asked_back(
     [
         # The patient's own treatment named too, or the other one only as what comes next.
         ("how long after microneedling can i have botox", MN, "other_treatments"),
+        # The wait between the two, with the patient's own treatment left unsaid.
+        ("how long after my botox can i get this done", MN, "other_treatments"),
         ("I also have botox booked next month, can I drink wine tonight", MN, "alcohol_smoking"),
         ("is swelling after a deep peel the same as after my peel", "chemical_peel", "redness_swelling"),
     ],
@@ -146,3 +152,17 @@ def test_an_appointment_still_to_come_gets_no_after_care_verdict(engine: Engine,
 def test_the_time_between_sessions_is_not_before_the_treatment(engine: Engine) -> None:
     answer = engine.answer("how long should i leave it before my next round", MN)
     assert answer.topic != "numbing_preparation"
+
+
+def test_a_plural_reads_as_the_keyword_it_joins_into(engine: Engine) -> None:
+    # "med spa" is one word for the knowledge base ("medspa"): "med spas" is its plural, not "med" (medicine).
+    assert engine.answer("are med spas any good for this", MN, day=5).topic == "clinic_questions"
+    # Stems alone would join "calm my" into "calm": only a plural ending joins.
+    assert "calmmy" not in engine.matchers[MN].stems("how do i calm my skin")
+
+
+def test_a_nurse_is_not_nursing(engine: Engine) -> None:
+    # "nursing" (a baby) keeps its own form: a question about who treats is not about breastfeeding.
+    answer = engine.answer("would a nurse or a doctor be better to do mine", FILLER, day=5)
+    assert answer.topic == "clinic_questions"
+    assert engine.answer("is it ok while I'm still nursing my baby", FILLER, day=5).topic == "pregnancy"

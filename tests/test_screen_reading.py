@@ -113,3 +113,30 @@ def test_an_emergency_is_never_played_down_by_what_was_expected(engine: Engine) 
 def test_what_was_expected_does_not_reach_past_a_but(engine: Engine) -> None:
     message = "they told me to expect some ooze but now there is pus and it smells"
     assert _tier(engine, message, PEEL, 4) is Tier.SAME_DAY
+
+
+@pytest.mark.parametrize(
+    ("message", "procedure"),
+    [
+        ("how long does swelling from lip filler usually last?", MN),
+        ("lip filler swelling, how many days does it take to go down", PEEL),
+    ],
+)
+def test_another_treatments_name_is_not_a_part_of_the_body(
+    engine: Engine, message: str, procedure: str
+) -> None:
+    # "lip" in "lip filler" names a treatment: no lip is said to swell.
+    assert _tier(engine, message, procedure, None) is None
+
+
+@pytest.mark.parametrize(
+    ("message", "procedure"),
+    [
+        ("my lips are swelling up since my lip filler yesterday", MN),
+        ("tongue swelling after lip filler, how long will it last", PEEL),
+    ],
+)
+def test_a_body_part_told_beside_another_treatments_name_still_alarms(
+    engine: Engine, message: str, procedure: str
+) -> None:
+    assert _tier(engine, message, procedure, None) is Tier.EMERGENCY

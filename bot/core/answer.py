@@ -155,9 +155,12 @@ class Engine:
         # Variants share their words but not their days (a sign may count from another day), hence one
         # screener per (procedure, variant); None stands for the default variant.
         self.screeners: dict[tuple[str, str | None], Screener] = {
-            (pid, None): Screener(p, kb.language) for pid, p in kb.procedures.items()
+            (pid, None): Screener(p, kb.language, _names_of_others(kb, pid))
+            for pid, p in kb.procedures.items()
         }
-        self.screeners.update({key: Screener(p, kb.language) for key, p in kb.variants.items()})
+        self.screeners.update(
+            {key: Screener(p, kb.language, _names_of_others(kb, key[0])) for key, p in kb.variants.items()}
+        )
 
     @property
     def procedures(self) -> list[str]:

@@ -446,7 +446,9 @@ class Matcher:
             pair = words[index] + words[index + 1] if index + 1 < len(words) else ""
             if (
                 len(pair) >= 5
-                and pair in self.vocabulary
+                # "med spas" reads as the keyword "med spa" ("medspa"): the joined form is known, or its
+                # singular (stems would join "calm my" into "calm").
+                and (pair in self.vocabulary or self._singular(pair) in self.vocabulary)
                 and words[index] not in self._stopwords
                 and words[index] not in self._negations
             ):
@@ -456,6 +458,11 @@ class Matcher:
                 merged.append(self._correct(words[index]))
                 index += 1
         return merged
+
+    def _singular(self, word: str) -> str | None:
+        """`word` without the plural ending it has, if any ("medspas" -> "medspa")."""
+        ending = next((p for p in self.language.plurals if word.endswith(p)), None)
+        return word[: -len(ending)] if ending else None
 
     def _doubts(self, text: str) -> dict[str, float]:
         """The stems of `text` read with doubt, with how much doubt: a typo corrected to a word of the
@@ -843,8 +850,9 @@ class Matcher:
 
     def _about_another_procedure(self, stems: Sequence[str], entry_id: str) -> bool:
         """True when the question compares the treatment with another, or its subject is another treatment
-        ("after a rhinoplasty", "phenol peel recovery"), it does not name the patient's own, and the chosen
-        entry does not speak of that treatment itself (`other_treatments` knows "botox")."""
+        ("after a rhinoplasty", "phenol peel recovery"), it does not name the patient's own, and it asks about
+        that treatment's course or the chosen entry does not speak of that treatment itself
+        (`other_treatments` knows "botox": "how long after botox can I have it?")."""
         spans = self._other_procedures.spans(stems)
         if not spans:
             return False
@@ -858,6 +866,9 @@ class Matcher:
         subject = {i for start, end in spans if start in ends or end in starts for i in range(start, end)}
         if not subject:
             return False
+        if starts:
+            # Its course ("how long does swelling from lip filler last?"), not the wait between the two.
+            return True
         _, _, found = self._keywords(stems)
         claimed = {w for phrase in found.get(self._index_of[entry_id], ()) for w in phrase}
         return claimed.isdisjoint(stems[i] for i in subject)

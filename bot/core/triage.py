@@ -97,7 +97,9 @@ class _Clause:
 class Screener:
     """Screens messages for one procedure's warning signs, and for a crisis."""
 
-    def __init__(self, procedure: Procedure, language: Language) -> None:
+    def __init__(self, procedure: Procedure, language: Language, other_names: Sequence[str] = ()) -> None:
+        """`other_names` name the knowledge base's other procedures (as `language.other_procedures` name
+        treatments it has no file for)."""
         self.procedure = procedure
         self.language = language
         reader = Reader(language, (procedure.name, procedure.title, *procedure.aliases))
@@ -173,11 +175,29 @@ class Screener:
         self._improving = PhraseSet(reader.phrases(language.improving))
         self._continues_asking = PhraseSet(reader.phrases(language.continues_asking))
         self._other_people = reader.word_stems(language.others_people) | language.others_people
+        # The words of another treatment's name of several words name that treatment, not a part of the body:
+        # "how long does swelling from lip filler last?" tells of no lip.
+        own = {self._canonical_phrase(name) for name in (procedure.name, procedure.title, *procedure.aliases)}
+        self._other_names = PhraseSet(
+            phrase
+            for phrase in (self._canonical_phrase(n) for n in (*language.other_procedures, *other_names))
+            if len(phrase) > 1 and phrase not in own
+        )
         self._other_pronouns = reader.word_stems(language.others_pronouns) | language.others_pronouns
         self._owners = language.others_owners
         self._first_person = reader.word_stems(language.first_person) | language.first_person
 
     # ------------------------------------------------------------------------------------------- reading
+
+    def _canonical_phrase(self, text: str) -> Phrase:
+        return tuple(self._canonical(w) for w in self.language.tokens(text, None))
+
+    def _without_other_treatments(self, stems: tuple[str, ...]) -> tuple[str, ...]:
+        spans = self._other_names.spans(stems)
+        if not spans:
+            return stems
+        named = {i for start, end in spans for i in range(start, end)}
+        return tuple(s for i, s in enumerate(stems) if i not in named)
 
     def _canonical(self, word: str) -> str:
         """The stem of a word as the signs spell it: typos and held-down keys corrected."""
@@ -225,7 +245,7 @@ class Screener:
                     words = [w for w in words if w]
                 if words:
                     words = self._merge_compounds(join_spelled(words, self._plain))
-                    stems = tuple(self._canonical(w) for w in words)
+                    stems = self._without_other_treatments(tuple(self._canonical(w) for w in words))
                     asking = self._asks_about_signs(stems) or (
                         asking and self._continues_asking.find(stems) == 0 and not self._reports_now(stems)
                     )
