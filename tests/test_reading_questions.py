@@ -166,3 +166,19 @@ def test_a_nurse_is_not_nursing(engine: Engine) -> None:
     answer = engine.answer("would a nurse or a doctor be better to do mine", FILLER, day=5)
     assert answer.topic == "clinic_questions"
     assert engine.answer("is it ok while I'm still nursing my baby", FILLER, day=5).topic == "pregnancy"
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        # A question part that points back ("it", "them") to a story clearly about another entry.
+        ("hardly any flaking after my peel. did it actually work?", "no_peeling"),
+        ("my eyes are really puffy this morning, should i put a cold spoon on them", "redness_swelling"),
+        # What the part names itself still leads.
+        ("my skin is flaking a lot on day 4, can I put my retinol on it?", "retinoids"),
+    ],
+)
+def test_a_question_that_points_back_is_read_with_its_story(
+    engine: Engine, question: str, topic: str
+) -> None:
+    assert engine.answer(question, PEEL, day=3).topic == topic

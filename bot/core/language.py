@@ -56,6 +56,7 @@ class Language:
     """Words that start a short item added to a question ("can I go to the gym and THE sauna?"), although
     they are statement starts."""
     refers_back: frozenset[str] = frozenset()
+    points_back: frozenset[str] = frozenset()
     procedure_pronouns: frozenset[str] = frozenset()
     determiners: frozenset[str] = frozenset()
     """Words before a noun ("my peel", "after a peel"): the last word of a procedure's name after one of them

@@ -293,6 +293,7 @@ def language_from_model(model: LanguageFileModel) -> Language:
         first_person=frozenset(q.first_person),
         treatment_words=frozenset(q.treatment_words),
         refers_back=frozenset(q.refers_back),
+        points_back=frozenset(q.points_back),
         procedure_pronouns=frozenset(q.procedure_pronouns),
         determiners=frozenset(q.determiners),
         joiners=tuple(q.joiners),

@@ -75,6 +75,8 @@ _RANK_FLOOR = 0.5
 _STORY_SHARE = 0.3
 """How much of a story told with a question ("my cheeks went dark ... is this permanent?") the answer to the
 question must explain."""
+_STORY_LEAD = 1.75
+"""How far the story's own entry must outscore a question part's answer in the story to answer instead."""
 _NEGATION_LOOKBACK = 3
 _LIST_ITEM_WORDS = 3
 """A part this short that starts like a list item ("the sauna") continues the question before it."""
@@ -759,6 +761,9 @@ class Matcher:
                     if self._refers_back(segment):
                         return []  # "is this permanent?" about dark patches is not about results
                     analysis = story
+                elif self._points_back(segment) and self._story_leads(alone, story):
+                    # "I didn't peel at all, did it even work?": the story names what is asked about.
+                    analysis = story
             else:
                 # "is that normal?" asks about what was just said: "my skin is peeling on day 4".
                 analysis = story
@@ -773,6 +778,17 @@ class Matcher:
             # can I use my scrub yet?" is first about the scrub.
             topics.sort(key=lambda t: t != alone.ranked[0].entry_id)
         return [(t, torn.confidence) for t in topics]
+
+    def _story_leads(self, alone: _Analysis, story: _Analysis) -> bool:
+        """True when the story told with a question part is confidently about another entry, one the part
+        alone has no keyword of, and that entry outscores the part's own answer by far in the story."""
+        if not self._confident(story) or story.ranked[0].entry_id == alone.ranked[0].entry_id:
+            return False
+        lead = story.ranked[0]
+        if any(s.entry_id == lead.entry_id and s.keyword > 0 for s in alone.ranked):
+            return False
+        own = next((s.score for s in story.ranked if s.entry_id == alone.ranked[0].entry_id), 0.0)
+        return lead.score >= _STORY_LEAD * own
 
     def _course_match(self, found: Match, text: str) -> Match | None:
         """A general question about the days after ("what will I look like afterwards?"): the entry that
@@ -875,6 +891,10 @@ class Matcher:
 
     def _refers_back(self, segment: str) -> bool:
         return not self._refer_back.isdisjoint(self.reader.tokens(segment))
+
+    def _points_back(self, segment: str) -> bool:
+        words = self.reader.tokens(segment)
+        return not (self._refer_back.isdisjoint(words) and self.language.points_back.isdisjoint(words))
 
     def _asks_before(self, stems: Sequence[str]) -> bool:
         """True when the question is about the time before the treatment ("can I shave before my

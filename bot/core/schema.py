@@ -246,6 +246,7 @@ class QuestionsModel(_Strict):
     first_person: list[Word] = []
     treatment_words: list[Word] = []
     refers_back: list[Word] = []
+    points_back: list[Word] = []
     procedure_pronouns: list[Word] = []
     determiners: list[Word] = []
     joiners: list[Word] = []
