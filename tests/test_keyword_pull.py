@@ -31,6 +31,12 @@ def test_the_words_around_a_keyword_decide(engine: Engine, question: str, topic:
         # Itchy and asking how to stop scratching: the itch, not picking.
         ("so itchy today, how can i stop myself scratching it", "chemical_peel", "itching"),
         ("the urge to scratch is unreal", "microneedling", "itching"),
+        # Burning or stinging in the first hours after a peel is the normal sting, not pain days later.
+        (
+            "how long is the stinging supposed to last, it's been an hour",
+            "chemical_peel",
+            "frosting_stinging",
+        ),
         # Filler going away faster is about how long it lasts.
         ("does anything make filler go away faster", "dermal_filler", "longevity"),
         # Marks where the needle went in are injection points, not redness.

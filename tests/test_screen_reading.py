@@ -140,3 +140,34 @@ def test_a_body_part_told_beside_another_treatments_name_still_alarms(
     engine: Engine, message: str, procedure: str
 ) -> None:
     assert _tier(engine, message, procedure, None) is Tier.EMERGENCY
+
+
+@pytest.mark.parametrize(
+    ("message", "procedure", "day"),
+    [
+        # Comparing two treatments is a question, not a report of pain getting worse.
+        ("does jawline filler hurt more than lip filler?", FILLER, None),
+        # Marks where the needle went in are injection points, whatever the day.
+        ("tiny red dots where the needle went in, is that normal?", FILLER, 20),
+        # Warmth for an hour after a peel is not burning for hours.
+        ("got home an hour ago and the burning is only slowly easing", PEEL, 0),
+    ],
+)
+def test_no_alarm_for_comparisons_needle_marks_and_the_first_hour(
+    engine: Engine, message: str, procedure: str, day: int | None
+) -> None:
+    assert _tier(engine, message, procedure, day) is None
+
+
+@pytest.mark.parametrize(
+    ("message", "procedure", "day"),
+    [
+        ("my lip hurts more than it did yesterday", FILLER, 2),
+        ("my cheek went red and hard where the needle went in, 3 weeks on", FILLER, 21),
+        ("rinsed it off hours ago and it's burning for hours now", PEEL, 0),
+    ],
+)
+def test_the_same_words_told_as_reports_still_alarm(
+    engine: Engine, message: str, procedure: str, day: int | None
+) -> None:
+    assert _tier(engine, message, procedure, day) is Tier.SAME_DAY
