@@ -37,6 +37,13 @@ def test_the_words_around_a_keyword_decide(engine: Engine, question: str, topic:
             "chemical_peel",
             "frosting_stinging",
         ),
+        # Lips smaller than on day 2 is the swelling going, not one side against the other.
+        (
+            "day 5 and my lips look smaller than on day 2, has it all gone already?",
+            "dermal_filler",
+            "results_timeline",
+        ),
+        ("my left cheek looks smaller than the right", "dermal_filler", "asymmetry_settling"),
         # Filler going away faster is about how long it lasts.
         ("does anything make filler go away faster", "dermal_filler", "longevity"),
         # Marks where the needle went in are injection points, not redness.
