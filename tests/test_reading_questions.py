@@ -182,3 +182,13 @@ def test_a_question_that_points_back_is_read_with_its_story(
     engine: Engine, question: str, topic: str
 ) -> None:
     assert engine.answer(question, PEEL, day=3).topic == topic
+
+
+def test_a_kind_of_peel_names_the_treatment_not_peeling(engine: Engine) -> None:
+    # A word of its names or a kind of peel may stand between the determiner and "peel".
+    stems = engine.matchers[PEEL].stems
+    assert "peel" not in stems("two days after a glycolic peel")
+    assert "peel" not in stems("my tca peel was on monday")
+    # Without a determiner before them, "peel" is still the skin peeling.
+    assert "peel" in stems("will my skin peel")
+    assert "peel" in stems("when will it start to peel")

@@ -171,3 +171,10 @@ def test_the_same_words_told_as_reports_still_alarm(
     engine: Engine, message: str, procedure: str, day: int | None
 ) -> None:
     assert _tier(engine, message, procedure, day) is Tier.SAME_DAY
+
+
+def test_a_kind_of_peel_named_is_not_peeling_still(engine: Engine) -> None:
+    # "still" ... "peel" told apart read as "still peeling" when the peel was the treatment's name.
+    assert _tier(engine, "can i still wear mascara after a glycolic peel?", PEEL, 12) is None
+    assert _tier(engine, "my face is still pink a month after a medium peel", PEEL, 30) is None
+    assert _tier(engine, "my face is still peeling 3 weeks after my TCA peel", PEEL, 21) is Tier.ROUTINE

@@ -222,25 +222,54 @@ class Reader:
         return frozenset(self.stem(w) for w in words)
 
 
-def procedure_nouns(language: Language, name: str, names: Sequence[str]) -> frozenset[str]:
+@dataclass(frozen=True)
+class ProcedureNouns:
+    """The last word of a procedure's name of several words ("peel" of "chemical peel"), the words that may
+    stand between it and a determiner and still name the treatment ("a glycolic peel", "my TCA peel"), and
+    the procedure's names themselves."""
+
+    nouns: frozenset[str] = frozenset()
+    modifiers: frozenset[str] = frozenset()
+    names: frozenset[str] = frozenset()
+
+    def __bool__(self) -> bool:
+        return bool(self.nouns)
+
+
+def procedure_nouns(
+    language: Language, name: str, names: Sequence[str], kinds: Sequence[str] = ()
+) -> ProcedureNouns:
     """The last word of a procedure's name of several words, with its plurals, when it is not a name itself
-    ("peel" of a "... peel"): after a determiner it names the procedure ("after my peel")."""
+    ("peel" of a "... peel"): after a determiner it names the procedure ("after my peel"), also with words
+    of its names or its `kinds` between ("after a glycolic peel")."""
     words = name.split()
     last = language.normalize(words[-1], None) if len(words) > 1 else ""
-    if not last or last in {language.normalize(n, None) for n in names}:
-        return frozenset()
-    return frozenset({last, *(last + p for p in language.plurals)})
+    normalized = {language.normalize(n, None) for n in (name, *names)}
+    if not last or last in normalized:
+        return ProcedureNouns()
+    nouns = frozenset({last, *(last + p for p in language.plurals)})
+    modifiers = {w for n in normalized for w in n.split()} | {language.normalize(k, None) for k in kinds}
+    return ProcedureNouns(nouns, frozenset(modifiers - nouns - language.determiners), frozenset(normalized))
 
 
 def mark_procedure_nouns(
-    words: Sequence[str], nouns: frozenset[str], language: Language, mark: str
+    words: Sequence[str], nouns: ProcedureNouns, language: Language, mark: str, leave_names: bool = False
 ) -> list[str]:
-    """`words` with each of `nouns` after a determiner replaced by `mark`: "after my peel" names the
-    treatment, "will I peel" does not."""
+    """`words` with each noun after a determiner (and any modifiers) replaced by `mark`: "after my peel" and
+    "after a glycolic peel" name the treatment, "will I peel" and "will my skin peel" do not. With
+    `leave_names`, a name of the procedure ("a chemical peel") is left whole for the reader of names."""
     result = list(words)
     for i in range(1, len(result)):
-        if result[i] in nouns and words[i - 1] in language.determiners:
-            result[i] = mark
+        if result[i] not in nouns.nouns:
+            continue
+        before = i - 1
+        while before > 0 and words[before] in nouns.modifiers:
+            before -= 1
+        if words[before] not in language.determiners:
+            continue
+        if leave_names and before < i - 1 and " ".join(words[before + 1 : i + 1]) in nouns.names:
+            continue
+        result[i] = mark
     return result
 
 

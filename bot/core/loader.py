@@ -584,6 +584,7 @@ def _to_domain(name: str, loaded: LoadedYaml, model: ProcedureFileModel, variant
         title=model.procedure.title,
         aliases=tuple(model.procedure.aliases),
         treats=tuple(model.procedure.treats),
+        kinds=tuple(model.procedure.kinds),
         entries=tuple(_entry(i, loaded, e, variant) for i, e in enumerate(model.entries)),
         tier_replies={
             Tier.EMERGENCY: _pick(tiers.emergency.reply, variant),

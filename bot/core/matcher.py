@@ -168,7 +168,9 @@ class Matcher:
         # Stopwords are compared as stems too: "does" is "doe" once stemmed.
         self._stopwords = language.stopwords | self.reader.word_stems(language.stopwords)
         self._frame = self.reader.word_stems(language.frame) | {PROCEDURE_TOKEN}
-        self._nouns = procedure_nouns(language, procedure.name, (procedure.title, *procedure.aliases))
+        self._nouns = procedure_nouns(
+            language, procedure.name, (procedure.title, *procedure.aliases), procedure.kinds
+        )
         # The last word of the procedure's name ("peel" of a "... peel"): it names the procedure in a coming
         # appointment ("my peel is on thursday") and outside another's name, without being one of its names
         # everywhere (its peeling is a topic).
@@ -489,7 +491,9 @@ class Matcher:
         if cached is None:
             words = self._words(text)
             if self._nouns:
-                words = mark_procedure_nouns(words, self._nouns, self.language, PROCEDURE_TOKEN)
+                words = mark_procedure_nouns(
+                    words, self._nouns, self.language, PROCEDURE_TOKEN, leave_names=True
+                )
             cached = tuple(
                 self._canonical([w if w == PROCEDURE_TOKEN else self.reader.stem(w) for w in words])
             )

@@ -205,6 +205,8 @@ class Procedure:
     checkins: CheckinPlan
     source: str = ""
     treats: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    """Words naming a kind of the treatment before the last word of its name ("a TCA peel")."""
     topics: Mapping[str, Kind] = field(default_factory=dict)
     """The canonical topic ids this procedure must cover, with the kind of their entry."""
     variants: tuple[Variant, ...] = ()

@@ -83,6 +83,7 @@ class ProcedureInfoModel(_Strict):
     title: Annotated[str, StringConstraints(min_length=1, max_length=60)]
     aliases: list[Phrase] = []
     treats: list[Phrase] = []
+    kinds: list[Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^\S+$")]] = []
     variants: list[VariantModel] = []
 
 

@@ -103,7 +103,9 @@ class Screener:
         self.procedure = procedure
         self.language = language
         reader = Reader(language, (procedure.name, procedure.title, *procedure.aliases))
-        self._nouns = procedure_nouns(language, procedure.name, (procedure.title, *procedure.aliases))
+        self._nouns = procedure_nouns(
+            language, procedure.name, (procedure.title, *procedure.aliases), procedure.kinds
+        )
         self.reader = reader
         vocabulary: set[str] = set()
         plain: set[str] = set()
