@@ -267,8 +267,10 @@ def mark_procedure_nouns(
             before -= 1
         if words[before] not in language.determiners:
             continue
-        if leave_names and before < i - 1 and " ".join(words[before + 1 : i + 1]) in nouns.names:
-            continue
+        if leave_names and any(
+            " ".join(words[start : i + 1]) in nouns.names for start in range(before + 1, i)
+        ):
+            continue  # "a light chemical peel": its name is read whole
         result[i] = mark
     return result
 
