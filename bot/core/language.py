@@ -224,7 +224,7 @@ class Reader:
 
 @dataclass(frozen=True)
 class ProcedureNouns:
-    """The last word of a procedure's name of several words ("peel" of "chemical peel"), the words that may
+    """The last word of a procedure's name of several words ("peel" of "acid peel"), the words that may
     stand between it and a determiner and still name the treatment ("a glycolic peel", "my TCA peel"), and
     the procedure's names themselves."""
 
@@ -257,7 +257,7 @@ def mark_procedure_nouns(
 ) -> list[str]:
     """`words` with each noun after a determiner (and any modifiers) replaced by `mark`: "after my peel" and
     "after a glycolic peel" name the treatment, "will I peel" and "will my skin peel" do not. With
-    `leave_names`, a name of the procedure ("a chemical peel") is left whole for the reader of names."""
+    `leave_names`, a name of the procedure ("an acid peel") is left whole for the reader of names."""
     result = list(words)
     for i in range(1, len(result)):
         if result[i] not in nouns.nouns:
@@ -270,7 +270,7 @@ def mark_procedure_nouns(
         if leave_names and any(
             " ".join(words[start : i + 1]) in nouns.names for start in range(before + 1, i)
         ):
-            continue  # "a light chemical peel": its name is read whole
+            continue  # "a light acid peel": its name is read whole
         result[i] = mark
     return result
 
