@@ -91,6 +91,10 @@ def test_a_question_about_someone_else_is_asked_back(engine: Engine, question: s
         ("cheek filler aftercare, do i have to sleep upright", MN),
         ("how long till the swelling goes down after lip filler", "chemical_peel"),
         ("botox day 4 and my forehead feels heavy, normal?", MN),
+        # What another treatment does, asked with it as the subject, is not the wait between the two.
+        ("can botox help with my headaches", MN),
+        ("does a thread lift last longer than this", FILLER),
+        ("is lip blushing the same as this", FILLER),
     ],
 )
 def test_a_question_about_another_treatment_is_asked_back(
@@ -107,6 +111,8 @@ def test_a_question_about_another_treatment_is_asked_back(
         ("how long after microneedling can i have botox", MN, "other_treatments"),
         # The wait between the two, with the patient's own treatment left unsaid.
         ("how long after my botox can i get this done", MN, "other_treatments"),
+        ("can botox be done the same day", "chemical_peel", "other_treatments"),
+        ("is botox ok a week later", FILLER, "other_treatments"),
         ("I also have botox booked next month, can I drink wine tonight", MN, "alcohol_smoking"),
         ("is swelling after a deep peel the same as after my peel", "chemical_peel", "redness_swelling"),
     ],

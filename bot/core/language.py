@@ -80,6 +80,8 @@ class Language:
     """Words just after another treatment that make it the question's subject ("phenol peel recovery")."""
     other_procedure_compare: tuple[str, ...] = ()
     """Words that compare treatments ("vs", "better than"): with another one named, not this aftercare."""
+    other_procedure_timing: tuple[str, ...] = ()
+    """Words of a question about the wait between two treatments ("how long after", "weeks")."""
     clause_breaks: tuple[str, ...] = ()
     coordinators: frozenset[str] = frozenset()
     list_fillers: frozenset[str] = frozenset()

@@ -309,6 +309,7 @@ def language_from_model(model: LanguageFileModel) -> Language:
         other_procedure_before=tuple(model.other_procedures.before),
         other_procedure_after=tuple(model.other_procedures.after),
         other_procedure_compare=tuple(model.other_procedures.compare),
+        other_procedure_timing=tuple(model.other_procedures.timing),
         clause_breaks=tuple(sc.clause_breaks),
         coordinators=frozenset(sc.coordinators),
         list_fillers=frozenset(sc.list_fillers),

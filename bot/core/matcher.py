@@ -193,6 +193,7 @@ class Matcher:
         )
         self._other_after = PhraseSet(self._canonical_phrases(reader.phrases(language.other_procedure_after)))
         self._compare = PhraseSet(self._canonical_phrases(reader.phrases(language.other_procedure_compare)))
+        self._timing = PhraseSet(self._canonical_phrases(reader.phrases(language.other_procedure_timing)))
         self._own_words = frozenset(
             {PROCEDURE_TOKEN, *(s for w in self._short_name for s in reader.stems(w))}
         )
@@ -870,9 +871,9 @@ class Matcher:
 
     def _about_another_procedure(self, stems: Sequence[str], entry_id: str) -> bool:
         """True when the question compares the treatment with another, or its subject is another treatment
-        ("after a rhinoplasty", "phenol peel recovery"), it does not name the patient's own, and it asks about
-        that treatment's course or the chosen entry does not speak of that treatment itself
-        (`other_treatments` knows "botox": "how long after botox can I have it?")."""
+        ("after a rhinoplasty", "phenol peel recovery", "does botox help"), it does not name the patient's
+        own, and it is not about the wait between the two, or the chosen entry does not speak of that
+        treatment itself (`other_treatments` knows "botox": "how long after botox can I have it?")."""
         spans = self._other_procedures.spans(stems)
         if not spans:
             return False
@@ -882,13 +883,19 @@ class Matcher:
         if any(s in self._own_words for i, s in enumerate(stems) if i not in inside):
             return False
         ends = {end for _, end in self._other_before.spans(stems)}
-        starts = {start for start, _ in self._other_after.spans(stems)}
+        after = self._other_after.spans(stems)
+        starts = {start for start, _ in after}
         subject = {i for start, end in spans if start in ends or end in starts for i in range(start, end)}
         if not subject:
             return False
-        if starts:
-            # Its course ("how long does swelling from lip filler last?"), not the wait between the two.
+        timing = self._timing.spans(stems)
+        told_of = {i for start, end in timing for i in range(start, end)}
+        if any(end in starts for _, end in spans) or any(start not in told_of for start, _ in after):
+            # Its course ("how long does swelling from lip filler last?", "botox day 4"), not the wait
+            # between the two ("can botox be done the same day?").
             return True
+        if not timing:
+            return True  # what it does ("can botox help with migraines?"), not the wait between the two
         _, _, found = self._keywords(stems)
         claimed = {w for phrase in found.get(self._index_of[entry_id], ()) for w in phrase}
         return claimed.isdisjoint(stems[i] for i in subject)

@@ -270,12 +270,14 @@ class CourseCuesModel(_Strict):
 class OtherProceduresModel(_Strict):
     """Treatments that are not the patient's (`names`; every other procedure of the knowledge base counts
     too), and the words that make one the subject of a question: just `before` it ("after a rhinoplasty") or
-    just `after` it ("phenol peel recovery"), or a comparison anywhere (`compare`: "... vs CO2 laser")."""
+    just `after` it ("phenol peel recovery"), or a comparison anywhere (`compare`: "... vs CO2 laser"); and
+    the words of a question about the wait between two treatments (`timing`)."""
 
     names: list[CueText] = []
     before: list[CueText] = []
     after: list[CueText] = []
     compare: list[CueText] = []
+    timing: list[CueText] = []
 
 
 class ScreeningOthersModel(_Strict):
