@@ -44,6 +44,12 @@ def test_the_words_around_a_keyword_decide(engine: Engine, question: str, topic:
             "results_timeline",
         ),
         ("my left cheek looks smaller than the right", "dermal_filler", "asymmetry_settling"),
+        # The words of one entry inside a question about another.
+        ("does a hard workout routine make it dissolve quicker", "dermal_filler", "longevity"),
+        ("there's a tiny hard bead in my top lip, will it go on its own", "dermal_filler", "lumps_massage"),
+        ("i have a root canal booked, is that a problem", "dermal_filler", "dental_work"),
+        ("mineral or chemical sunscreen, which should i use", "chemical_peel", "sun_sunscreen"),
+        ("my face looks like i fell asleep on the beach", "microneedling", "redness_swelling"),
         # Filler going away faster is about how long it lasts.
         ("does anything make filler go away faster", "dermal_filler", "longevity"),
         # Marks where the needle went in are injection points, not redness.
