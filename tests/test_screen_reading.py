@@ -178,3 +178,16 @@ def test_a_kind_of_peel_named_is_not_peeling_still(engine: Engine) -> None:
     assert _tier(engine, "can i still wear mascara after a glycolic peel?", PEEL, 12) is None
     assert _tier(engine, "my face is still pink a month after a medium peel", PEEL, 30) is None
     assert _tier(engine, "my face is still peeling 3 weeks after my TCA peel", PEEL, 21) is Tier.ROUTINE
+
+
+def test_a_habit_with_needles_is_not_a_reaction(engine: Engine) -> None:
+    # Feeling faint at the sight of needles is a question for before the treatment, not an emergency...
+    assert (
+        _tier(engine, "I always feel faint when I see needles, will that be a problem?", FILLER, None) is None
+    )
+    # ...unless something is happening now.
+    for message in (
+        "I always feel faint now since the treatment",
+        "the sight of the needle made me dizzy and now my throat feels tight",
+    ):
+        assert _tier(engine, message, FILLER, 0) is Tier.EMERGENCY, message
