@@ -119,13 +119,14 @@ def test_what_was_expected_does_not_reach_past_a_but(engine: Engine) -> None:
     ("message", "procedure"),
     [
         ("how long does swelling from lip filler usually last?", MN),
-        ("lip filler swelling, how many days does it take to go down", PEEL),
+        ("how many days does swelling after lip filler take to go down", PEEL),
     ],
 )
 def test_another_treatments_name_is_not_a_part_of_the_body(
     engine: Engine, message: str, procedure: str
 ) -> None:
-    # "lip" in "lip filler" names a treatment: no lip is said to swell.
+    # "lip" in "lip filler" told as a source ("from", "after") names a treatment: no lip is said to swell.
+    # Told any other way ("my lip filler is swelling", "lip filler swelling ..."), it is read as a lip.
     assert _tier(engine, message, procedure, None) is None
 
 
@@ -134,12 +135,33 @@ def test_another_treatments_name_is_not_a_part_of_the_body(
     [
         ("my lips are swelling up since my lip filler yesterday", MN),
         ("tongue swelling after lip filler, how long will it last", PEEL),
+        # The patient's own filler: "my lip filler" is their lip, whatever the name.
+        ("my lip filler is swelling more and more", MN),
+        ("my lip filler swelled right up after microneedling", MN),
+        ("my lip filler has blown up since the peel, is that normal?", PEEL),
+        ("the day after my peel my lip fillers swelled up like balloons", PEEL),
+        ("my lip injections blew up after microneedling", MN),
     ],
 )
 def test_a_body_part_told_beside_another_treatments_name_still_alarms(
     engine: Engine, message: str, procedure: str
 ) -> None:
-    assert _tier(engine, message, procedure, None) is Tier.EMERGENCY
+    assert _tier(engine, message, procedure, 0) is Tier.EMERGENCY
+
+
+@pytest.mark.parametrize(
+    ("message", "day"),
+    [
+        # Another treatment's name inside one of the patient's own ("non surgical nose job" is nose filler).
+        ("my non surgical nose job is grey", 0),
+        # A kind of peel's name is not the patient's blue, peeling lip.
+        ("my lip is blue peeling and sore", 2),
+    ],
+)
+def test_the_patients_own_filler_named_like_another_treatment_still_alarms(
+    engine: Engine, message: str, day: int
+) -> None:
+    assert _tier(engine, message, FILLER, day) is Tier.SAME_DAY
 
 
 @pytest.mark.parametrize(

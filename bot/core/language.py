@@ -56,7 +56,7 @@ class Language:
     """Words that start a short item added to a question ("can I go to the gym and THE sauna?"), although
     they are statement starts."""
     refers_back: frozenset[str] = frozenset()
-    points_back: frozenset[str] = frozenset()
+    points_back: tuple[str, ...] = ()
     procedure_pronouns: frozenset[str] = frozenset()
     determiners: frozenset[str] = frozenset()
     """Words before a noun ("my peel", "after a peel"): the last word of a procedure's name after one of them
@@ -76,6 +76,8 @@ class Language:
     """Treatments that are not the patient's ("rhinoplasty", "botox")."""
     other_procedure_before: tuple[str, ...] = ()
     """Words just before another treatment that make it the question's subject ("after a rhinoplasty")."""
+    other_procedure_asked_of: tuple[str, ...] = ()
+    """Question words just before another treatment that make it the subject ("does botox help")."""
     other_procedure_after: tuple[str, ...] = ()
     """Words just after another treatment that make it the question's subject ("phenol peel recovery")."""
     other_procedure_compare: tuple[str, ...] = ()

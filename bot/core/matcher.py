@@ -189,11 +189,14 @@ class Matcher:
         # A name this procedure shares ("filler" for the filler bot reads as its own name) is its own.
         self._other_procedures = PhraseSet(p for p in names if PROCEDURE_TOKEN not in p)
         self._other_before = PhraseSet(
-            self._canonical_phrases(reader.phrases(language.other_procedure_before))
+            self._canonical_phrases(
+                reader.phrases([*language.other_procedure_before, *language.other_procedure_asked_of])
+            )
         )
         self._other_after = PhraseSet(self._canonical_phrases(reader.phrases(language.other_procedure_after)))
         self._compare = PhraseSet(self._canonical_phrases(reader.phrases(language.other_procedure_compare)))
         self._timing = PhraseSet(self._canonical_phrases(reader.phrases(language.other_procedure_timing)))
+        self._first_person = reader.word_stems(language.first_person) | language.first_person
         self._own_words = frozenset(
             {PROCEDURE_TOKEN, *(s for w in self._short_name for s in reader.stems(w))}
         )
@@ -205,6 +208,7 @@ class Matcher:
         self._pairs = frozenset(tuple(p.split()) for p in (language.normalize(x) for x in language.pairs))
         self._statement_starts = language.statement_starts
         self._refer_back = language.refers_back
+        self._points_back_cues = PhraseSet(tuple(language.normalize(p).split()) for p in language.points_back)
         joiners = "|".join(re.escape(j) for j in sorted(language.joiners, key=len, reverse=True))
         self._segment_split = re.compile(
             r"[?!.;\n,]+" + (rf"|\b(?:{joiners})\b" if joiners else "") + "|&", re.IGNORECASE
@@ -452,8 +456,12 @@ class Matcher:
             if (
                 len(pair) >= 5
                 # "med spas" reads as the keyword "med spa" ("medspa"): the joined form is known, or its
-                # singular (stems would join "calm my" into "calm").
-                and (pair in self.vocabulary or self._singular(pair) in self.vocabulary)
+                # singular when the second word is not a grammar word (stems would join "calm my" into
+                # "calm", and "hi its" is not "hiit").
+                and (
+                    pair in self.vocabulary
+                    or (words[index + 1] not in self._stopwords and self._singular_known(pair))
+                )
                 and words[index] not in self._stopwords
                 and words[index] not in self._negations
             ):
@@ -464,10 +472,12 @@ class Matcher:
                 index += 1
         return merged
 
-    def _singular(self, word: str) -> str | None:
-        """`word` without the plural ending it has, if any ("medspas" -> "medspa")."""
-        ending = next((p for p in self.language.plurals if word.endswith(p)), None)
-        return word[: -len(ending)] if ending else None
+    def _singular_known(self, word: str) -> bool:
+        """True when `word` without one of its plural endings is a word of the knowledge base ("medspas")."""
+        return any(
+            word.endswith(ending) and word[: -len(ending)] in self.vocabulary
+            for ending in self.language.plurals
+        )
 
     def _doubts(self, text: str) -> dict[str, float]:
         """The stems of `text` read with doubt, with how much doubt: a typo corrected to a word of the
@@ -890,12 +900,17 @@ class Matcher:
             return False
         timing = self._timing.spans(stems)
         told_of = {i for start, end in timing for i in range(start, end)}
-        if any(end in starts for _, end in spans) or any(start not in told_of for start, _ in after):
-            # Its course ("how long does swelling from lip filler last?", "botox day 4"), not the wait
-            # between the two ("can botox be done the same day?").
+        # Its course: a word of it right after the name ("botox day 4"), or anywhere in a question that says
+        # nothing of the patient ("how long does swelling from lip filler last?"); not the wait between the
+        # two ("can botox be done the same day?", "I still have some swelling, is botox ok in 2 weeks?").
+        impersonal = self._first_person.isdisjoint(stems)
+        if any(end in starts for _, end in spans) or (
+            impersonal and any(start not in told_of for start, _ in after)
+        ):
             return True
-        if not timing:
-            return True  # what it does ("can botox help with migraines?"), not the wait between the two
+        if not timing and self.kinds[entry_id] is Kind.RESTRICTION:
+            # What it does ("can botox help with migraines?"), not the wait a restriction is about.
+            return True
         _, _, found = self._keywords(stems)
         claimed = {w for phrase in found.get(self._index_of[entry_id], ()) for w in phrase}
         return claimed.isdisjoint(stems[i] for i in subject)
@@ -904,8 +919,9 @@ class Matcher:
         return not self._refer_back.isdisjoint(self.reader.tokens(segment))
 
     def _points_back(self, segment: str) -> bool:
+        """True when a question part may stand for what the story before it names ("did it even work?")."""
         words = self.reader.tokens(segment)
-        return not (self._refer_back.isdisjoint(words) and self.language.points_back.isdisjoint(words))
+        return not self._refer_back.isdisjoint(words) or bool(self._points_back_cues.spans(words))
 
     def _asks_before(self, stems: Sequence[str]) -> bool:
         """True when the question is about the time before the treatment ("can I shave before my

@@ -247,7 +247,7 @@ class QuestionsModel(_Strict):
     first_person: list[Word] = []
     treatment_words: list[Word] = []
     refers_back: list[Word] = []
-    points_back: list[Word] = []
+    points_back: list[CueText] = []
     procedure_pronouns: list[Word] = []
     determiners: list[Word] = []
     joiners: list[Word] = []
@@ -270,11 +270,13 @@ class CourseCuesModel(_Strict):
 class OtherProceduresModel(_Strict):
     """Treatments that are not the patient's (`names`; every other procedure of the knowledge base counts
     too), and the words that make one the subject of a question: just `before` it ("after a rhinoplasty") or
-    just `after` it ("phenol peel recovery"), or a comparison anywhere (`compare`: "... vs CO2 laser"); and
-    the words of a question about the wait between two treatments (`timing`)."""
+    just `after` it ("phenol peel recovery"), question words just before it (`asked_of`: "does botox help"),
+    or a comparison anywhere (`compare`: "... vs CO2 laser"); and the words of a question about the wait
+    between two treatments (`timing`)."""
 
     names: list[CueText] = []
     before: list[CueText] = []
+    asked_of: list[CueText] = []
     after: list[CueText] = []
     compare: list[CueText] = []
     timing: list[CueText] = []

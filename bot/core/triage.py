@@ -177,28 +177,40 @@ class Screener:
         self._improving = PhraseSet(reader.phrases(language.improving))
         self._continues_asking = PhraseSet(reader.phrases(language.continues_asking))
         self._other_people = reader.word_stems(language.others_people) | language.others_people
-        # The words of another treatment's name of several words name that treatment, not a part of the body:
-        # "how long does swelling from lip filler last?" tells of no lip.
-        own = {self._canonical_phrase(name) for name in (procedure.name, procedure.title, *procedure.aliases)}
+        # Another treatment's name of several words, told as where something comes from ("swelling from lip
+        # filler"), names that treatment, not a part of the body. Read as written (no typo correction), never
+        # after a word of the patient's own ("my lip filler is swelling" is their lip), never inside one of
+        # the patient's own names ("non surgical nose job" for filler).
+        names = (procedure.name, procedure.title, *procedure.aliases)
+        own = {reader.stems(name) for name in names}
+        self._own_names = PhraseSet(own)
         self._other_names = PhraseSet(
             phrase
-            for phrase in (self._canonical_phrase(n) for n in (*language.other_procedures, *other_names))
+            for phrase in (reader.stems(n) for n in (*language.other_procedures, *other_names))
             if len(phrase) > 1 and phrase not in own
         )
+        self._sources = PhraseSet(reader.phrases(language.other_procedure_before))
         self._other_pronouns = reader.word_stems(language.others_pronouns) | language.others_pronouns
         self._owners = language.others_owners
         self._first_person = reader.word_stems(language.first_person) | language.first_person
 
     # ------------------------------------------------------------------------------------------- reading
 
-    def _canonical_phrase(self, text: str) -> Phrase:
-        return tuple(self._canonical(w) for w in self.language.tokens(text, None))
-
     def _without_other_treatments(self, stems: tuple[str, ...]) -> tuple[str, ...]:
+        """`stems` without the names of other treatments told as a source ("after lip filler")."""
         spans = self._other_names.spans(stems)
         if not spans:
             return stems
-        named = {i for start, end in spans for i in range(start, end)}
+        sources = {end for _, end in self._sources.spans(stems)}
+        own = {i for start, end in self._own_names.spans(stems) for i in range(start, end)}
+        named = {
+            i
+            for start, end in spans
+            if start in sources
+            and stems[start - 1] not in self._first_person
+            and own.isdisjoint(range(start, end))
+            for i in range(start, end)
+        }
         return tuple(s for i, s in enumerate(stems) if i not in named)
 
     def _canonical(self, word: str) -> str:
