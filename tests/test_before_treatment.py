@@ -120,3 +120,15 @@ def test_waiting_for_the_result_is_not_the_time_before(
     answer = engine.answer(question, procedure, day=3)
     assert answer.topic == topic
     assert PREPARATION not in answer.topics
+
+
+def test_getting_ready_for_ones_own_appointment_with_nothing_named_gets_the_checklist(engine: Engine) -> None:
+    # Nothing but the coming appointment: the checklist answers rather than "did you mean".
+    answer = engine.answer(
+        "my microneedling appointment is tomorrow, anything to do tonight?", "microneedling"
+    )
+    assert answer.topic == "numbing_preparation"
+    # Naming no appointment of one's own to prepare for, it is still asked back.
+    assert (
+        engine.answer("can i bring my little one with me to the appointment", "microneedling").topic is None
+    )

@@ -755,6 +755,11 @@ class Matcher:
         ranked = self._score(self.stems(text), self._doubts(text))
         own = next((s for s in ranked if s.entry_id == preparation), None)
         confidence = max(found.confidence, _evidence(own) if own else 0.0)
+        if subject is None and self._own_appointment.find(self.stems(text)) >= 0:
+            # "getting it done tomorrow, anything I should do tonight?": the patient's own appointment, and
+            # nothing else named: the checklist answers it ("can I bring my little one to the appointment"
+            # names no appointment of theirs to prepare for).
+            confidence = max(confidence, self.threshold)
         if confidence < self.threshold:
             return Match(None, round(confidence, 3), (), topics[:SUGGESTIONS], before=True)
         return Match(topics[0], round(confidence, 3), topics, (), before=True)
