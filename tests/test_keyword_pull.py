@@ -50,6 +50,9 @@ def test_the_words_around_a_keyword_decide(engine: Engine, question: str, topic:
         ("i have a root canal booked, is that a problem", "dermal_filler", "dental_work"),
         ("mineral or chemical sunscreen, which should i use", "chemical_peel", "sun_sunscreen"),
         ("my face looks like i fell asleep on the beach", "microneedling", "redness_swelling"),
+        ("how to stop itching without scratching it", "chemical_peel", "itching"),
+        ("does my metabolism make the filler vanish quicker", "dermal_filler", "longevity"),
+        ("will insurance pay for it", "chemical_peel", "clinic_questions"),
         # Filler going away faster is about how long it lasts.
         ("does anything make filler go away faster", "dermal_filler", "longevity"),
         # Marks where the needle went in are injection points, not redness.

@@ -213,3 +213,15 @@ def test_a_habit_with_needles_is_not_a_reaction(engine: Engine) -> None:
         "the sight of the needle made me dizzy and now my throat feels tight",
     ):
         assert _tier(engine, message, FILLER, 0) is Tier.EMERGENCY, message
+
+
+def test_not_seeing_a_thing_or_a_result_is_not_a_change_of_vision(engine: Engine) -> None:
+    message = "tiny hard bumps inside my top lip, i can feel them but can't see them, day 6"
+    assert _tier(engine, message, FILLER, 6) is None  # nor "can not feel my lip" read out of order
+    assert (
+        _tier(engine, "still can't decide if i like them. when do you see the final result?", FILLER, 14)
+        is None
+    )
+    # A real loss of sight still is one.
+    assert _tier(engine, "I can't see anything out of my left eye", FILLER, 0) is Tier.EMERGENCY
+    assert _tier(engine, "i still can not really feel my top lip properly", FILLER, 3) is Tier.SAME_DAY

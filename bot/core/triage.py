@@ -490,6 +490,10 @@ class Screener:
             if not set(phrase).issubset(span):
                 continue
             positions = [start + span.index(part) for part in phrase]
+            if not self._negations.isdisjoint(phrase) and positions != sorted(positions):
+                # A phrase holding its own negation is told in its order ("will not stop"): "can feel beads
+                # in my lip, can't see them" is not "can not feel my lip".
+                continue
             # "my tongue and throat are fine, just the face feels tight": a word said to be fine tells no
             # story.
             if any(self._settling(clauses[owners[p]].words, phrase) for p in positions):
