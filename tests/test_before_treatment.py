@@ -132,3 +132,24 @@ def test_getting_ready_for_ones_own_appointment_with_nothing_named_gets_the_chec
     assert (
         engine.answer("can i bring my little one with me to the appointment", "microneedling").topic is None
     )
+
+
+@pytest.mark.parametrize(
+    ("question", "procedure"),
+    [
+        ("filler tomorrow, is a glass of wine tonight ok", "dermal_filler"),
+        ("peel tomorrow, can i go to the gym tonight", "chemical_peel"),
+    ],
+)
+def test_the_treatment_tomorrow_is_a_coming_appointment(
+    engine: Engine, question: str, procedure: str
+) -> None:
+    # Not the after-care wait ("restart alcohol from day 1"): the preparation answer, with no verdict.
+    answer = engine.answer(question, procedure)
+    assert answer.topic == "numbing_preparation"
+    assert answer.allowed_now is None
+
+
+def test_the_days_after_a_coming_appointment_are_not_before_it(engine: Engine) -> None:
+    answer = engine.answer("peel tomorrow, what are the rules for the week after?", "chemical_peel")
+    assert answer.topic != "numbing_preparation"
