@@ -53,6 +53,10 @@ def test_the_words_around_a_keyword_decide(engine: Engine, question: str, topic:
         ("how to stop itching without scratching it", "chemical_peel", "itching"),
         ("does my metabolism make the filler vanish quicker", "dermal_filler", "longevity"),
         ("will insurance pay for it", "chemical_peel", "clinic_questions"),
+        # "the difference between" is not the time between top-ups.
+        ("how do you tell the difference between a lump and a nodule", "dermal_filler", "delayed_nodules"),
+        # A kind of peel named with it is part of its name, not something else the question asks about.
+        ("how long does the redness last after a jessner peel", "chemical_peel", "redness_swelling"),
         # Filler going away faster is about how long it lasts.
         ("does anything make filler go away faster", "dermal_filler", "longevity"),
         # Marks where the needle went in are injection points, not redness.

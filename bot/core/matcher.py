@@ -168,6 +168,7 @@ class Matcher:
         # Stopwords are compared as stems too: "does" is "doe" once stemmed.
         self._stopwords = language.stopwords | self.reader.word_stems(language.stopwords)
         self._frame = self.reader.word_stems(language.frame) | {PROCEDURE_TOKEN}
+        self._kind_words = self.reader.word_stems(procedure.kinds)
         self._nouns = procedure_nouns(
             language, procedure.name, (procedure.title, *procedure.aliases), procedure.kinds
         )
@@ -623,10 +624,13 @@ class Matcher:
         # The content an entry should explain: frame and politeness words left out, and words the knowledge
         # base has never seen counting less than words that point to another entry (a chatty question, "to
         # celebrate my newfound radiant skin", is not about something else).
+        # A kind of the treatment said as part of its name ("after a jessner peel") names it: not a word the
+        # answer must explain (it is still a keyword: "what is a tca peel").
+        naming = {a for a, b in itertools.pairwise(stems) if b == PROCEDURE_TOKEN and a in self._kind_words}
         explaining = {
             w: v * (_UNKNOWN_WEIGHT if w not in idf else 1.0)
             for w, v in q_weights.items()
-            if w not in self._frame and w not in self._social
+            if w not in self._frame and w not in self._social and w not in naming
         }
         total = sum(explaining.values())
         # Candidates: the entries with a keyword in the question, and those whose examples could be most like
