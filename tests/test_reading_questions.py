@@ -198,3 +198,9 @@ def test_a_kind_of_peel_names_the_treatment_not_peeling(engine: Engine) -> None:
     # Without a determiner before them, "peel" is still the skin peeling.
     assert "peel" in stems("will my skin peel")
     assert "peel" in stems("when will it start to peel")
+
+
+def test_stems_do_not_merge_a_ride_with_getting_rid_or_a_bite_with_a_bit(engine: Engine) -> None:
+    stems = engine.matchers[PEEL].stems
+    assert stems("a bike ride")[-1] != stems("get rid")[-1]
+    assert engine.matchers[FILLER].stems("a bite")[-1] != engine.matchers[FILLER].stems("a bit")[-1]
