@@ -204,3 +204,6 @@ def test_stems_do_not_merge_a_ride_with_getting_rid_or_a_bite_with_a_bit(engine:
     stems = engine.matchers[PEEL].stems
     assert stems("a bike ride")[-1] != stems("get rid")[-1]
     assert engine.matchers[FILLER].stems("a bite")[-1] != engine.matchers[FILLER].stems("a bit")[-1]
+    # Nor skin care with a car, hating one's lips with a hat, or an injection site with sitting.
+    for one, other in (("care", "car"), ("hate", "hat"), ("site", "sit")):
+        assert stems(one) != stems(other), (one, other)
