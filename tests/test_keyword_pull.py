@@ -57,6 +57,10 @@ def test_the_words_around_a_keyword_decide(engine: Engine, question: str, topic:
         ("how do you tell the difference between a lump and a nodule", "dermal_filler", "delayed_nodules"),
         # A kind of peel named with it is part of its name, not something else the question asks about.
         ("how long does the redness last after a jessner peel", "chemical_peel", "redness_swelling"),
+        # Exercise named by its class or brand, drinking by where it happens, booking by when it can be.
+        ("is a peloton class ok yet", "microneedling", "exercise_sweating"),
+        ("going to the pub tonight, is that ok", "dermal_filler", "alcohol_smoking"),
+        ("do you have evening appointments", "chemical_peel", "clinic_questions"),
         # Filler going away faster is about how long it lasts.
         ("does anything make filler go away faster", "dermal_filler", "longevity"),
         # Marks where the needle went in are injection points, not redness.
