@@ -216,3 +216,12 @@ def test_ids_that_would_not_fit_in_a_telegram_button_are_refused(kb: Path) -> No
         )
         for p in problems
     )
+
+
+def test_kinds_of_a_procedure_named_in_one_word_are_reported(kb: Path) -> None:
+    # Kinds name a kind before the last word of a name of several words ("a TCA peel"): here they do nothing.
+    path = _procedure(kb)
+    path.write_text(path.read_text(encoding="utf-8").replace("  aliases:", "  kinds: [pen]\n  aliases:", 1))
+    line = _line_of(path, "kinds: [pen]")
+    problems = _problems(kb)
+    assert f"{path}:{line}: procedure kinds: have no effect, the name 'microneedling' is one word" in problems

@@ -111,6 +111,12 @@ def _check_procedure(
             index = procedure.entries.index(entry)
             line = loaded.line_of(("entries", index, "kind"))
             problems.append(Problem(name, line, f"entry '{topic}': kind must be '{kind.value}'"))
+    if procedure.kinds and len(procedure.name.split()) < 2:
+        # Kinds stand before the last word of a name of several words ("a TCA peel"): nothing to stand before.
+        line = loaded.line_of(("procedure", "kinds"))
+        problems.append(
+            Problem(name, line, f"procedure kinds: have no effect, the name '{procedure.name}' is one word")
+        )
     problems.extend(keyword_collisions(procedure, kb, loaded))
     variants = [kb.procedure(procedure.id, v.id) for v in procedure.variants] or [procedure]
     problems.extend(day_contradictions(variants, loaded))
