@@ -225,3 +225,41 @@ def test_not_seeing_a_thing_or_a_result_is_not_a_change_of_vision(engine: Engine
     # A real loss of sight still is one.
     assert _tier(engine, "I can't see anything out of my left eye", FILLER, 0) is Tier.EMERGENCY
     assert _tier(engine, "i still can not really feel my top lip properly", FILLER, 3) is Tier.SAME_DAY
+
+
+@pytest.mark.parametrize(
+    ("message", "procedure", "day"),
+    [
+        ("we keep bee hives, is the veil ok on day 3", MN, 3),
+        ("what does pus look like? just asking because im nervous, not because i have any", PEEL, 3),
+        ("the leaflet says fever is a red flag, i only have a runny nose, no temperature", MN, 2),
+        ("last time i had a peel i got one small blister, this time nothing like that", PEEL, 4),
+        (
+            "the nurse said it might weep a bit and crust, and its doing exactly that, clear, no smell",
+            PEEL,
+            5,
+        ),
+        ("i never ever get spots on my forehead, is that why it's so smooth now", MN, 6),
+    ],
+)
+def test_no_alarm_for_bees_questions_asked_in_case_the_leaflet_history_or_what_was_foretold(
+    engine: Engine, message: str, procedure: str, day: int
+) -> None:
+    assert _tier(engine, message, procedure, day) is None
+
+
+@pytest.mark.parametrize(
+    ("message", "procedure", "day"),
+    [
+        ("little bumps with yellow stuff in them where i never get spots, and they really hurt", PEEL, 5),
+        (
+            "my lips are swollen and hot and red, day 6, they were fine on day 3 and now theyre worse",
+            FILLER,
+            6,
+        ),
+    ],
+)
+def test_pus_and_a_late_infection_told_in_everyday_words_alarm(
+    engine: Engine, message: str, procedure: str, day: int
+) -> None:
+    assert _tier(engine, message, procedure, day) is Tier.SAME_DAY
