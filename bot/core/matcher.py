@@ -735,6 +735,16 @@ class Matcher:
             return self._before_match(text, found)
         return found
 
+    def _only_the_appointment(self, stems: list[str]) -> bool:
+        """True when the question names the patient's own coming appointment and says nothing else that
+        counts (its other words are grammar, frame or words of when)."""
+        spans = self._own_appointment.spans(stems)
+        if not spans:
+            return False
+        timing = {i for start, end in (*spans, *self._before.spans(stems)) for i in range(start, end)}
+        told = [s for i, s in enumerate(stems) if i not in timing]
+        return all(s in self._frame for s in self._content(told))
+
     def _before_match(self, text: str, found: Match) -> Match:
         """A question about the time before the treatment: the preparation entry, led by the entry the
         question names when that entry's own answer speaks about the time before ("shave the day before")."""
@@ -759,10 +769,9 @@ class Matcher:
         ranked = self._score(self.stems(text), self._doubts(text))
         own = next((s for s in ranked if s.entry_id == preparation), None)
         confidence = max(found.confidence, _evidence(own) if own else 0.0)
-        if subject is None and self._own_appointment.find(self.stems(text)) >= 0:
-            # "getting it done tomorrow, anything I should do tonight?": the patient's own appointment, and
-            # nothing else named: the checklist answers it ("can I bring my little one to the appointment"
-            # names no appointment of theirs to prepare for).
+        if subject is None and self._only_the_appointment(self.stems(text)):
+            # "getting it done tomorrow, anything I should do tonight?": the patient's own appointment and
+            # nothing else ("can I bring my dog to my appointment" asks about the dog).
             confidence = max(confidence, self.threshold)
         if confidence < self.threshold:
             return Match(None, round(confidence, 3), (), topics[:SUGGESTIONS], before=True)
