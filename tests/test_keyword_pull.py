@@ -61,6 +61,8 @@ def test_the_words_around_a_keyword_decide(engine: Engine, question: str, topic:
         ("is a peloton class ok yet", "microneedling", "exercise_sweating"),
         ("going to the pub tonight, is that ok", "dermal_filler", "alcohol_smoking"),
         ("do you have evening appointments", "chemical_peel", "clinic_questions"),
+        ("how do i get the dried blood off tonight", "microneedling", "washing_cleansing"),
+        ("how long will the numbness from the lidocaine last", "dermal_filler", "pain_discomfort"),
         # Filler going away faster is about how long it lasts.
         ("does anything make filler go away faster", "dermal_filler", "longevity"),
         # Marks where the needle went in are injection points, not redness.

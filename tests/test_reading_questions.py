@@ -207,3 +207,19 @@ def test_stems_do_not_merge_a_ride_with_getting_rid_or_a_bite_with_a_bit(engine:
     # Nor skin care with a car, hating one's lips with a hat, or an injection site with sitting.
     for one, other in (("care", "car"), ("hate", "hat"), ("site", "sit")):
         assert stems(one) != stems(other), (one, other)
+
+
+@pytest.mark.parametrize(
+    ("question", "procedure", "topic"),
+    [
+        ("got the dentist booked 3 days after my cheek filler, should i move it?", FILLER, "dental_work"),
+        ("hydrafacial or microneedling, which would you choose?", MN, None),
+        ("how long before my wedding should i have my last peel", PEEL, "downtime"),
+    ],
+)
+def test_what_a_question_part_leaves_unsaid_comes_from_the_rest(
+    engine: Engine, question: str, procedure: str, topic: str | None
+) -> None:
+    # "move it" points back to the dentist; "which would you choose" compares treatments; a wedding to
+    # plan for is not the appointment to prepare for.
+    assert engine.answer(question, procedure, day=0).topic == topic

@@ -171,8 +171,9 @@ def test_the_patients_own_filler_named_like_another_treatment_still_alarms(
         ("does jawline filler hurt more than lip filler?", FILLER, None),
         # Marks where the needle went in are injection points, whatever the day.
         ("tiny red dots where the needle went in, is that normal?", FILLER, 20),
-        # Warmth for an hour after a peel is not burning for hours.
+        # Warmth for an hour after a peel is not burning for hours, nor is the burn while the peel is on.
         ("got home an hour ago and the burning is only slowly easing", PEEL, 0),
+        ("it felt like my face was on fire while the peel was on, and its still warm now", PEEL, 0),
     ],
 )
 def test_no_alarm_for_comparisons_needle_marks_and_the_first_hour(
