@@ -264,3 +264,16 @@ def test_pus_and_a_late_infection_told_in_everyday_words_alarm(
     engine: Engine, message: str, procedure: str, day: int
 ) -> None:
     assert _tier(engine, message, procedure, day) is Tier.SAME_DAY
+
+
+def test_a_general_question_about_another_treatments_course_is_not_a_report(engine: Engine) -> None:
+    # Asked with a question word and nothing of the patient's own: "lip" names the other treatment.
+    assert _tier(engine, "How long does lip filler swelling usually last?", MN, None) is None
+    # Anything of the patient's own, or a yes/no question, is still read as their lips.
+    for message in (
+        "why is my lip filler swelling so much",
+        "is lip filler swelling normal?",
+        "lip filler swelling keeps getting bigger",
+        "how long does tongue swelling last",
+    ):
+        assert _tier(engine, message, MN, 0) is Tier.EMERGENCY, message

@@ -323,6 +323,7 @@ def language_from_model(model: LanguageFileModel) -> Language:
         personal=frozenset(sc.personal),
         expected=tuple(sc.expected),
         continues_asking=tuple(sc.continues_asking),
+        general_question_starts=frozenset(sc.general_question_starts),
         others_people=frozenset(sc.others.people),
         others_pronouns=frozenset(sc.others.pronouns),
         others_owners=frozenset(sc.others.owners),

@@ -305,6 +305,7 @@ class ScreeningModel(_Strict):
     personal: list[Word] = []
     expected: list[CueText] = []
     continues_asking: list[CueText] = []
+    general_question_starts: list[Word] = []
     others: ScreeningOthersModel = ScreeningOthersModel()
 
 

@@ -190,18 +190,32 @@ class Screener:
             if len(phrase) > 1 and phrase not in own
         )
         self._sources = PhraseSet(reader.phrases(language.other_procedure_before))
+        self._course_after = PhraseSet(reader.phrases(language.other_procedure_after))
         self._other_pronouns = reader.word_stems(language.others_pronouns) | language.others_pronouns
         self._owners = language.others_owners
         self._first_person = reader.word_stems(language.first_person) | language.first_person
 
     # ------------------------------------------------------------------------------------------- reading
 
-    def _without_other_treatments(self, stems: tuple[str, ...]) -> tuple[str, ...]:
-        """`stems` without the names of other treatments told as a source ("after lip filler")."""
+    def _asks_in_general_of_another(self, sentence: str) -> bool:
+        """True for a sentence that starts with a question word and says nothing of the patient's own: "how
+        long does lip filler swelling last?" (its course words may then follow another treatment's name)."""
+        words = self.language.tokens(sentence, None)
+        if not words or words[0] not in self.language.general_question_starts:
+            return False
+        return self._personal.isdisjoint(self.reader.stem(w) for w in words) and self._personal.isdisjoint(
+            words
+        )
+
+    def _without_other_treatments(self, stems: tuple[str, ...], general: bool = False) -> tuple[str, ...]:
+        """`stems` without the names of other treatments told as a source ("after lip filler"), or, in a
+        general question, as what a course word is about ("how long does lip filler swelling last?")."""
         spans = self._other_names.spans(stems)
         if not spans:
             return stems
         sources = {end for _, end in self._sources.spans(stems)}
+        if general:
+            sources |= {start for start, end in spans if self._course_after.find(stems[end:]) == 0}
         own = {i for start, end in self._own_names.spans(stems) for i in range(start, end)}
         named = {
             i
@@ -250,6 +264,7 @@ class Screener:
             position = 0
             contrast = False
             asking = False
+            general = self._asks_in_general_of_another(sentence)
             for found in [*self._clause_split.finditer(sentence), None]:
                 end = found.start() if found is not None else len(sentence)
                 words = self.language.tokens(sentence[position:end], None)
@@ -259,7 +274,7 @@ class Screener:
                     words = [w for w in words if w]
                 if words:
                     words = self._merge_compounds(join_spelled(words, self._plain))
-                    stems = self._without_other_treatments(tuple(self._canonical(w) for w in words))
+                    stems = self._without_other_treatments(tuple(self._canonical(w) for w in words), general)
                     asking = self._asks_about_signs(stems) or (
                         asking and self._continues_asking.find(stems) == 0 and not self._reports_now(stems)
                     )
