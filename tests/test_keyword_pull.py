@@ -63,6 +63,8 @@ def test_the_words_around_a_keyword_decide(engine: Engine, question: str, topic:
         ("do you have evening appointments", "chemical_peel", "clinic_questions"),
         ("how do i get the dried blood off tonight", "microneedling", "washing_cleansing"),
         ("how long will the numbness from the lidocaine last", "dermal_filler", "pain_discomfort"),
+        ("tiny hard balls in my lip, i can feel them with my tongue", "dermal_filler", "lumps_massage"),
+        ("does it hurt once the numbing wears off", "dermal_filler", "pain_discomfort"),
         # Filler going away faster is about how long it lasts.
         ("does anything make filler go away faster", "dermal_filler", "longevity"),
         # Marks where the needle went in are injection points, not redness.

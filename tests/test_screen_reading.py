@@ -277,3 +277,9 @@ def test_a_general_question_about_another_treatments_course_is_not_a_report(engi
         "how long does tongue swelling last",
     ):
         assert _tier(engine, message, MN, 0) is Tier.EMERGENCY, message
+
+
+def test_one_side_more_swollen_is_not_lips_that_keep_swelling(engine: Engine) -> None:
+    message = "had lips done friday and one side is more swollen than the other, how long does swelling last?"
+    assert _tier(engine, message, FILLER, 3) is None
+    assert _tier(engine, "my lips keep swelling, one side more than the other", FILLER, 0) is Tier.EMERGENCY
