@@ -283,3 +283,6 @@ def test_one_side_more_swollen_is_not_lips_that_keep_swelling(engine: Engine) ->
     message = "had lips done friday and one side is more swollen than the other, how long does swelling last?"
     assert _tier(engine, message, FILLER, 3) is None
     assert _tier(engine, "my lips keep swelling, one side more than the other", FILLER, 0) is Tier.EMERGENCY
+    # Nor, later on, is it swelling that grows; one side that keeps growing still is.
+    assert _tier(engine, "one side is more swollen than the other, day 6", FILLER, 6) is None
+    assert _tier(engine, "one side is getting more swollen every day, day 6", FILLER, 6) is Tier.SAME_DAY
