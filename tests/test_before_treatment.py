@@ -153,3 +153,19 @@ def test_the_treatment_tomorrow_is_a_coming_appointment(
 def test_the_days_after_a_coming_appointment_are_not_before_it(engine: Engine) -> None:
     answer = engine.answer("peel tomorrow, what are the rules for the week after?", "chemical_peel")
     assert answer.topic != "numbing_preparation"
+
+
+@pytest.mark.parametrize(
+    ("question", "procedure"),
+    [
+        # Phone shorthand and an appointment named by its day are the time before it.
+        ("my appt is next thursday, can i still use retinol until then", "microneedling"),
+        ("had my covid jab on monday and my appointment is friday, should i move it", "dermal_filler"),
+    ],
+)
+def test_an_appointment_still_to_come_told_in_shorthand_or_by_its_day(
+    engine: Engine, question: str, procedure: str
+) -> None:
+    answer = engine.answer(question, procedure)
+    assert "numbing_preparation" in answer.topics
+    assert answer.allowed_now is None
