@@ -286,3 +286,10 @@ def test_one_side_more_swollen_is_not_lips_that_keep_swelling(engine: Engine) ->
     # Nor, later on, is it swelling that grows; one side that keeps growing still is.
     assert _tier(engine, "one side is more swollen than the other, day 6", FILLER, 6) is None
     assert _tier(engine, "one side is getting more swollen every day, day 6", FILLER, 6) is Tier.SAME_DAY
+
+
+def test_a_report_after_a_question_about_the_same_sign_still_alarms(engine: Engine) -> None:
+    # "mine" carries the lips of the question into the report.
+    message = "does filler make your lips go white? mine are white now"
+    assert _tier(engine, message, FILLER, 0) is Tier.SAME_DAY
+
