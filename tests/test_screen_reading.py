@@ -292,4 +292,3 @@ def test_a_report_after_a_question_about_the_same_sign_still_alarms(engine: Engi
     # "mine" carries the lips of the question into the report.
     message = "does filler make your lips go white? mine are white now"
     assert _tier(engine, message, FILLER, 0) is Tier.SAME_DAY
-
