@@ -99,10 +99,10 @@ class Language:
     expected: tuple[str, ...] = ()
     """Cues that the patient was told to expect what they describe ("the clinic told me to expect this")."""
     continues_asking: tuple[str, ...] = ()
-    general_question_starts: frozenset[str] = frozenset()
-    """Words that start a question asked in general ("how long does lip filler swelling last?")."""
     """A clause starting with one of these continues the question before it ("what would a reaction look
     like, like hives?")."""
+    general_question_starts: frozenset[str] = frozenset()
+    """Words that start a question asked in general ("how long does lip filler swelling last?")."""
     others_people: frozenset[str] = frozenset()
     """Someone else as the subject of a sign ("my friend got an infection after hers")."""
     others_pronouns: frozenset[str] = frozenset()

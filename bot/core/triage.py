@@ -102,10 +102,9 @@ class Screener:
         treatments it has no file for)."""
         self.procedure = procedure
         self.language = language
-        reader = Reader(language, (procedure.name, procedure.title, *procedure.aliases))
-        self._nouns = procedure_nouns(
-            language, procedure.name, (procedure.title, *procedure.aliases), procedure.kinds
-        )
+        names = (procedure.name, procedure.title, *procedure.aliases)
+        reader = Reader(language, names)
+        self._nouns = procedure_nouns(language, procedure.name, names[1:], procedure.kinds)
         self.reader = reader
         vocabulary: set[str] = set()
         plain: set[str] = set()
@@ -181,7 +180,6 @@ class Screener:
         # filler"), names that treatment, not a part of the body. Read as written (no typo correction), never
         # after a word of the patient's own ("my lip filler is swelling" is their lip), never inside one of
         # the patient's own names ("non surgical nose job" for filler).
-        names = (procedure.name, procedure.title, *procedure.aliases)
         own = {reader.stems(name) for name in names}
         self._own_names = PhraseSet(own)
         self._other_names = PhraseSet(
@@ -203,9 +201,7 @@ class Screener:
         words = self.language.tokens(sentence, None)
         if not words or words[0] not in self.language.general_question_starts:
             return False
-        return self._personal.isdisjoint(self.reader.stem(w) for w in words) and self._personal.isdisjoint(
-            words
-        )
+        return not any(w in self._personal or self.reader.stem(w) in self._personal for w in words)
 
     def _without_other_treatments(self, stems: tuple[str, ...], general: bool = False) -> tuple[str, ...]:
         """`stems` without the names of other treatments told as a source ("after lip filler"), or, in a
