@@ -169,3 +169,30 @@ def test_an_appointment_still_to_come_told_in_shorthand_or_by_its_day(
     answer = engine.answer(question, procedure)
     assert "numbing_preparation" in answer.topics
     assert answer.allowed_now is None
+
+
+@pytest.mark.parametrize(
+    ("question", "procedure"),
+    [
+        # Being ill before one's own appointment: the checklist says when to move it, not a hand-over alone.
+        ("streaming head cold and my session is in 3 days, do i still go?", "microneedling"),
+        ("got a stinking cold, still go for my peel on friday or call them?", "chemical_peel"),
+        ("really bad cold, appointment is in 2 days, should i cancel", "dermal_filler"),
+        ("feeling under the weather, can i still have my filler this week", "dermal_filler"),
+    ],
+)
+def test_being_unwell_before_the_appointment_gets_the_preparation_answer(
+    engine: Engine, question: str, procedure: str
+) -> None:
+    answer = engine.answer(question, procedure)
+    assert answer.topic == "numbing_preparation", (question, answer.topics)
+    assert answer.allowed_now is None
+    preparation = engine.procedure(procedure).entry("numbing_preparation")
+    assert preparation is not None
+    assert "flu" in preparation.answer or "illness" in preparation.answer  # the answer covers being unwell
+
+
+def test_moving_ones_own_booking_with_nothing_else_told_is_still_for_the_clinic(engine: Engine) -> None:
+    answer = engine.answer("my appointment is in 2 days, can i reschedule it", "dermal_filler")
+    assert answer.topic == "clinic_questions"
+    assert answer.hand_over

@@ -213,6 +213,12 @@ def test_stems_do_not_merge_a_ride_with_getting_rid_or_a_bite_with_a_bit(engine:
     ("question", "procedure", "topic"),
     [
         ("got the dentist booked 3 days after my cheek filler, should i move it?", FILLER, "dental_work"),
+        # Cancelling or rescheduling what the story names is not booking with the clinic.
+        (
+            "had lip filler saturday and the hygienist is booked for thursday, do i need to reschedule?",
+            FILLER,
+            "dental_work",
+        ),
         ("hydrafacial or microneedling, which would you choose?", MN, None),
         ("how long before my wedding should i have my last peel", PEEL, "downtime"),
     ],

@@ -241,10 +241,11 @@ def test_not_seeing_a_thing_or_a_result_is_not_a_change_of_vision(engine: Engine
             5,
         ),
         ("i never ever get spots on my forehead, is that why it's so smooth now", MN, 6),
+        ("got a stinking cold, still go for my peel on friday?", PEEL, None),
     ],
 )
 def test_no_alarm_for_bees_questions_asked_in_case_the_leaflet_history_or_what_was_foretold(
-    engine: Engine, message: str, procedure: str, day: int
+    engine: Engine, message: str, procedure: str, day: int | None
 ) -> None:
     assert _tier(engine, message, procedure, day) is None
 

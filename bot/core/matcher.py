@@ -794,6 +794,12 @@ class Matcher:
                     if self._refers_back(segment):
                         return []  # "is this permanent?" about dark patches is not about results
                     analysis = story
+                elif self._points_back(segment) and alone.ranked[0].entry_id in self.procedure.hand_overs:
+                    # "dentist booked next week, should I cancel it?": moving the clinic's own booking is for
+                    # the team, but what is moved here is what the story names, when it names something.
+                    told = self._analyse(context, memo)
+                    if self._confident(told) and told.ranked[0].entry_id not in self.procedure.hand_overs:
+                        analysis = told
                 elif self._points_back(segment) and self._story_leads(alone, story):
                     # "I didn't peel at all, did it even work?": the story names what is asked about.
                     analysis = story
