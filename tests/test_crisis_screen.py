@@ -69,6 +69,9 @@ def test_filler_signs_told_loosely_are_caught_at_their_tier(engine: Engine, item
         "i want to kil myslef",  # short words: a doubled letter typed once, two letters swapped
         "I cut again after 3 months clean",  # relapse
         "took 40 of my tablets",  # an amount as a number
+        "i've taken about 30 paracetamol",  # an amount said roughly
+        "downed a whole packet of paracetamol",
+        "today is the day. goodbye everyone",  # a date and a farewell
         "I have a plan and tonight is the night",  # two weak cues
     ],
 )
@@ -87,6 +90,19 @@ def test_the_screen_reads_the_way_distressed_people_type(engine: Engine, message
         "thanks for everything, you have been so helpful",  # a farewell after aftercare
         "I can't stand hearing myself talk with these swollen lips",  # "hearing" is not "harming"
         "I nearly drove into a wall because I couldn't see with the swelling",  # an accident, not a plan
+        # A day of recovery counted is not "today is the day"; times, scores and prices are not amounts.
+        "today is day 6",
+        "tomorrow is day 2 and I feel fine",
+        "took paracetamol 20 minutes ago, still sore",
+        "took 2 ibuprofen at 11 and it's still throbbing",
+        "pain is about 7/10, had some paracetamol",
+        "it cost me £350 and I've had to take paracetamol all week",
+        "I'm 45 and took ibuprofen for the ache",
+        "spf 50 on and took a painkiller",
+        "took a paracetamol at 10.30, pain 8 out of 10",
+        "had 2 glasses of wine and took a paracetamol",
+        "took paracetamol x2 then 400 ibuprofen",
+        "took 16 hours for the swelling to go down, had paracetamol",
     ],
 )
 def test_real_words_and_aftercare_plans_are_not_read_as_a_crisis(engine: Engine, message: str) -> None:

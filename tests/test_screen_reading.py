@@ -293,3 +293,61 @@ def test_a_report_after_a_question_about_the_same_sign_still_alarms(engine: Engi
     # "mine" carries the lips of the question into the report.
     message = "does filler make your lips go white? mine are white now"
     assert _tier(engine, message, FILLER, 0) is Tier.SAME_DAY
+
+
+@pytest.mark.parametrize(
+    ("message", "procedure", "day"),
+    [
+        ("paracetamol is doing nothing, took it an hour ago, face is throbbing", MN, 3),
+        ("the painkillers aren't touching it and my skin is burning", PEEL, 1),
+        ("took ibuprofen but it's done nothing, my lip is really sore", FILLER, 0),
+    ],
+)
+def test_pain_the_usual_painkillers_do_not_ease_is_checked_the_same_day(
+    engine: Engine, message: str, procedure: str, day: int
+) -> None:
+    tier = _tier(engine, message, procedure, day)
+    assert tier is not None and tier.is_red_flag, message
+
+
+def test_asking_what_to_take_if_painkillers_do_not_help_raises_no_alarm(engine: Engine) -> None:
+    assert _tier(engine, "if paracetamol isn't helping can I take ibuprofen instead?", FILLER, 1) is None
+    assert _tier(engine, "took ibuprofen and it helped, my lips are fine", FILLER, 1) is None
+
+
+def test_one_side_bigger_than_the_other_told_with_the_day_is_not_swelling_growing(engine: Engine) -> None:
+    # The words of "bigger today" stand apart, but the comparison is with the other side.
+    message = "my left lip is bigger than the right. had them done friday, today is tuesday. still swelling?"
+    assert _tier(engine, message, FILLER, 4) is None
+    # Bigger than yesterday still is.
+    assert _tier(engine, "my lip is bigger than yesterday, it's day 5", FILLER, 5) is Tier.SAME_DAY
+
+
+@pytest.mark.parametrize(
+    ("message", "day"),
+    [
+        # The treatment told as happening now is not a sign happening now.
+        (
+            "had my lips done this morning and it's my birthday tomorrow, can I have a few drinks or will they balloon",
+            0,
+        ),
+        # The treated jaw told as the lower face.
+        (
+            "3 days after jawline filler and my whole lower face looks wide and puffy, is that just swelling?",
+            3,
+        ),
+        # A question about what might cause an infection.
+        ("there are tiny red dots where the needles went in, will foundation get them infected?", 2),
+    ],
+)
+def test_no_alarm_for_the_treatment_told_now_the_treated_area_or_a_question_about_a_risk(
+    engine: Engine, message: str, day: int
+) -> None:
+    assert _tier(engine, message, FILLER, day) is None, message
+
+
+def test_the_edge_of_the_lip_looking_blurry_is_not_a_change_of_vision(engine: Engine) -> None:
+    assert (
+        _tier(engine, "my lip line looks blurry at 3 weeks, has it moved?", FILLER, 21) is not Tier.EMERGENCY
+    )
+    assert _tier(engine, "everything looks blurry since my tear troughs", FILLER, 0) is Tier.EMERGENCY

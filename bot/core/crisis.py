@@ -32,7 +32,8 @@ from rapidfuzz.distance import OSA
 from bot.core.language import PROCEDURE_PLACEHOLDER, Language, Phrase, PhraseSet, Reader
 from bot.core.text import join_spelled, squeezed
 
-_SENTENCE_SPLIT = re.compile(r"[?!.;\n]+")
+_SENTENCE_SPLIT = re.compile(r"[?!;\n]+|\.+(?!\d)")  # "at 10.30" is one sentence
+_NOT_AN_AMOUNT = re.compile(r"[$\u00a3\u20ac]\s*\d[\d,.]*|\d+\s*/\s*\d+")
 _CLAUSE_SPLIT = re.compile(r"[,:()\u2013\u2014]+|\s-+\s")
 _FIRST_PERSON = frozenset({"i", "me", "my", "myself", "mine"})
 _NOUN_LIKE = 2
@@ -161,6 +162,8 @@ class CrisisScreen:
         return result
 
     def _clause(self, text: str) -> Sentence:
+        # A price ("$400") or a score ("8/10") is never an amount taken.
+        text = _NOT_AN_AMOUNT.sub(" ", text)
         words = join_spelled(self.language.tokens(text, None), self._vocabulary)
         words = self._spelt([self.word(w) for w in words])
         return tuple(self.reader.stem(w) for w in words if w not in self._ignored)
@@ -222,15 +225,27 @@ class CrisisScreen:
                     index += size
                     break
             else:
-                result.extend(self._count(words[index]))
+                result.extend(self._count(words, index))
                 index += 1
         return result
 
-    def _count(self, word: str) -> list[str]:
+    def _count(self, words: list[str], index: int) -> list[str]:
+        """The word at `index`, or the words of an amount when it is a large number that is not a time, a
+        score or a unit by the words around it ("took 30" is an amount; "at 10", "20 minutes ago" are not)."""
+        word = words[index]
         limit = self.language.crisis_count_from
-        if limit is not None and word.isdecimal() and len(word) < 7 and int(word) >= limit:
-            return self.language.tokens(self.language.crisis_count_as, None) or [word]
-        return [word]
+        if limit is None or not word.isdecimal() or len(word) >= 7 or int(word) < limit:
+            return [word]
+        top = self.language.crisis_count_to
+        if top is not None and int(word) > top:
+            return [word]
+        # "at 10.30", "day 14", "out of 10": a time, a day or a score.
+        before = words[index - 1] if index > 0 else ""
+        if before in self.language.crisis_count_unless_before or before.isdecimal():
+            return [word]
+        if index + 1 < len(words) and words[index + 1] in self.language.crisis_count_unless_after:
+            return [word]
+        return self.language.tokens(self.language.crisis_count_as, None) or [word]
 
     # ------------------------------------------------------------------------------------------- screening
 

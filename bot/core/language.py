@@ -134,8 +134,14 @@ class Language:
     crisis_not_typos: frozenset[str] = frozenset()
     """Real words a letter away from a crisis word: never read as its typo ("overdone" is not "overdose")."""
     crisis_count_from: int | None = None
+    crisis_count_to: int | None = None
+    """The largest number read as an amount taken; above it, a dose in milligrams ("400 ibuprofen")."""
     crisis_count_as: str = ""
     """A number of at least `crisis_count_from` is read as these words ("took 30 paracetamol")."""
+    crisis_count_unless_before: frozenset[str] = frozenset()
+    crisis_count_unless_after: frozenset[str] = frozenset()
+    """Words just before or after a number that make it a time, a score or a unit, not an amount ("at 10",
+    "20 minutes ago")."""
 
     def normalize(self, text: str, limit: int | None = MAX_INPUT_CHARS) -> str:
         """`text` as lower-case words with contractions expanded (see `bot.core.text.normalize`)."""

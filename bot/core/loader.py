@@ -340,7 +340,10 @@ def language_from_model(model: LanguageFileModel) -> Language:
         crisis_ignored=frozenset(model.crisis.ignored),
         crisis_not_typos=frozenset(model.crisis.not_typos),
         crisis_count_from=model.crisis.count_from,
+        crisis_count_to=model.crisis.count_to,
         crisis_count_as=model.crisis.count_as or "",
+        crisis_count_unless_before=frozenset(model.crisis.count_unless_before),
+        crisis_count_unless_after=frozenset(model.crisis.count_unless_after),
     )
 
 

@@ -342,7 +342,10 @@ class CrisisModel(_Strict):
     ignored: list[Word] = []
     not_typos: list[Word] = []
     count_from: Annotated[int, Field(ge=2)] | None = None
+    count_to: Annotated[int, Field(ge=2)] | None = None
     count_as: CueText | None = None
+    count_unless_before: list[Word] = []
+    count_unless_after: list[Word] = []
 
 
 class LanguageFileModel(_Strict):

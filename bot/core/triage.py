@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz, process
 
@@ -92,6 +92,8 @@ class _Clause:
     """True when someone else is the clause's subject ("my friend's lips swelled up")."""
     expected: bool = False
     """True when the patient says, in the same sentence, that they were told to expect it."""
+    treatment: bool = False
+    """True when the clause tells of the treatment itself ("had my lips done this morning")."""
 
 
 class Screener:
@@ -192,6 +194,7 @@ class Screener:
         self._other_pronouns = reader.word_stems(language.others_pronouns) | language.others_pronouns
         self._owners = language.others_owners
         self._first_person = reader.word_stems(language.first_person) | language.first_person
+        self._treatment_words = reader.word_stems(language.treatment_words) | language.treatment_words
 
     # ------------------------------------------------------------------------------------------- reading
 
@@ -264,9 +267,11 @@ class Screener:
             for found in [*self._clause_split.finditer(sentence), None]:
                 end = found.start() if found is not None else len(sentence)
                 words = self.language.tokens(sentence[position:end], None)
+                names_it = False
                 if self._nouns:
                     # "still pink a month after my peel": the treatment, not peeling
                     words = mark_procedure_nouns(words, self._nouns, self.language, "")
+                    names_it = "" in words
                     words = [w for w in words if w]
                 if words:
                     words = self._merge_compounds(join_spelled(words, self._plain))
@@ -275,20 +280,27 @@ class Screener:
                         asking and self._continues_asking.find(stems) == 0 and not self._reports_now(stems)
                     )
                     about_other = self._about_someone_else(stems, about_other)
-                    clauses.append(_Clause(stems, number, contrast, asking or about_other, other=about_other))
+                    treatment = (
+                        names_it
+                        or not self._treatment_words.isdisjoint(stems)
+                        or self._own_names.find(stems) >= 0
+                    )
+                    clauses.append(
+                        _Clause(
+                            stems, number, contrast, asking or about_other, about_other, treatment=treatment
+                        )
+                    )
                 if found is not None:
                     position = found.end()
                     contrast = found.group(0).strip().casefold() in self._breaks
             told = [c for c in clauses if c.sentence == number]
             if any(c.asks and not c.other for c in told) and any(
-                self._reports_beside_cues(c.words) for c in told if not c.other
+                self._reports_beside_cues(c.words) for c in told if not c.other and not c.treatment
             ):
                 # Something happening now, told in the same sentence, makes the patient's own words about a
-                # sign a report: "I get cold sores, there's one on my lip today".
-                clauses = [
-                    c if c.sentence != number or c.other else _Clause(c.words, c.sentence, c.contrast, False)
-                    for c in clauses
-                ]
+                # sign a report: "I get cold sores, there's one on my lip today". When the treatment itself
+                # was now ("had my lips done this morning, will they balloon?") nothing else is told.
+                clauses = [c if c.sentence != number or c.other else replace(c, asks=False) for c in clauses]
         return self._mark_expected(clauses) if self._expected else clauses
 
     def _mark_expected(self, clauses: list[_Clause]) -> list[_Clause]:
@@ -305,7 +317,7 @@ class Screener:
             if any(self._expected.find(clauses[i].words) >= 0 for i in group):
                 for i in group:
                     c = clauses[i]
-                    result[i] = _Clause(c.words, c.sentence, c.contrast, c.asks, c.other, expected=True)
+                    result[i] = replace(c, expected=True)
         return result
 
     def _merge_compounds(self, words: list[str]) -> list[str]:
@@ -386,16 +398,24 @@ class Screener:
             for c in reports
             if not pattern.firsts.isdisjoint(c.words) and any(self._find(c.words, p) for p in pattern.phrases)
         ]
+        told_apart: tuple[str, ...] = ()
         story = self._story(pattern, every_clause)
+        story_clause = story[0] if story is not None else None
         if story is not None:
-            hits.append(story)
+            hits.append(story[0])
+            told_apart = story[1]
         hit = next(
             (
                 c
                 for c in hits
                 # "the bruise went purple and is a bit sore": a bruise changing colour is normal; "the
-                # swelling on my lips went down": the normal course, told.
-                if not any(self._find(c.words, p, negation_aware=False) for p in pattern.unless)
+                # swelling on my lips went down": the normal course, told. A phrase told apart is read
+                # with every word between its parts ("bigger than the right ... today").
+                if not any(
+                    self._find(c.words, p, negation_aware=False)
+                    or (c is story_clause and self._find(told_apart, p, negation_aware=False))
+                    for p in pattern.unless
+                )
                 and not self._settling(c.words, pattern)
                 and not self._settling_after(c, every_clause)
             ),
@@ -454,10 +474,10 @@ class Screener:
             and not any(self._negated(after.words, start) for start, _ in self._improving.spans(after.words))
         )
 
-    def _story(self, pattern: _Pattern, clauses: list[_Clause]) -> _Clause | None:
+    def _story(self, pattern: _Pattern, clauses: list[_Clause]) -> tuple[_Clause, tuple[str, ...]] | None:
         """A phrase whose words are told apart: within `_STORY_SPAN` words, in one sentence or across two,
         not across a contrast or a question about signs, none of them negated. Returns the clause of its last
-        word."""
+        word and the words from its first to its last."""
         present = {w for clause in clauses for w in clause.words}
         for phrase in pattern.story:
             needed = set(phrase)
@@ -487,7 +507,7 @@ class Screener:
 
     def _spread(
         self, words: list[str], owners: list[int], clauses: list[_Clause], phrase: Phrase
-    ) -> _Clause | None:
+    ) -> tuple[_Clause, tuple[str, ...]] | None:
         for start, word in enumerate(words):
             if word not in phrase:
                 continue
@@ -514,7 +534,7 @@ class Screener:
                 self._negated_at(words, owners, p) for p in positions
             ):
                 continue
-            return clauses[owners[max(positions)]]
+            return clauses[owners[max(positions)]], tuple(words[min(positions) : max(positions) + 1])
         return None
 
     def _negated_at(self, words: list[str], owners: list[int], position: int) -> bool:
