@@ -328,12 +328,12 @@ def test_one_side_bigger_than_the_other_told_with_the_day_is_not_swelling_growin
     [
         # The treatment told as happening now is not a sign happening now.
         (
-            "had my lips done this morning and it's my birthday tomorrow, can I have a few drinks or will they balloon",
+            "had my lips done this morning, birthday tomorrow, can I have drinks or will they balloon",
             0,
         ),
         # The treated jaw told as the lower face.
         (
-            "3 days after jawline filler and my whole lower face looks wide and puffy, is that just swelling?",
+            "3 days after jawline filler and my whole lower face looks wide and puffy, is that swelling?",
             3,
         ),
         # A question about what might cause an infection.
