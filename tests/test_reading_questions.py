@@ -229,3 +229,16 @@ def test_what_a_question_part_leaves_unsaid_comes_from_the_rest(
     # "move it" points back to the dentist; "which would you choose" compares treatments; a wedding to
     # plan for is not the appointment to prepare for.
     assert engine.answer(question, procedure, day=0).topic == topic
+
+
+def test_an_itch_and_the_scratching_it_causes_is_about_itching(engine: Engine) -> None:
+    # The itch is the subject; scratching is what it makes one do.
+    question = "Itchy skin after microneedling and how to stop yourself scratching"
+    assert engine.answer(question, MN, day=3).topic == "itching"
+
+
+def test_something_already_booked_is_not_a_booking_question(engine: Engine) -> None:
+    # "booked" tells when something is; booking with the clinic is "book".
+    question = "root canal booked for next week and I just had cheek filler, do I need to cancel?"
+    assert engine.answer(question, FILLER, day=0).topic == "dental_work"
+    assert engine.answer("how do i book my next peel", PEEL).topic == "clinic_questions"
