@@ -153,3 +153,38 @@ def test_real_words_are_never_read_as_typos_of_crisis_words(engine: Engine) -> N
         for word in ("kicking", "kidding", "split", "overuse", "hearing", "starting", "clear", "blending"):
             assert screen.word(word) == word, (procedure, word)
     assert len(language.crisis_not_typos) > 1000
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "wrote letters to my children last night, just in case",  # a farewell to family
+        "been giving all my stuff away, doesnt matter now",  # possessions given away
+        "took everything in my medicine cabinet an hour ago",
+        "swallowed 2 strips of my sleeping tablets",  # an amount told in packs
+        "i keep going up to the top floor of the car park and looking down",
+        # A clause about the review says nothing of the next one.
+        "no need to book my review, i will not be around by then. made up my mind",
+        "this is my last message, im sorry. tell the nurse it was not her fault",  # "sorry" is not "sore"
+        "sorry for everything. deleted all my socials and wrote a note",
+    ],
+)
+def test_farewells_stockpiles_and_plans_told_in_everyday_words_are_a_crisis(
+    engine: Engine, message: str
+) -> None:
+    for procedure in PROCEDURES:
+        assert engine.answer(message, procedure, day=5).urgency is Tier.CRISIS, (procedure, message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my sister took way too many painkillers last year so im careful, how many paracetamol a day?",
+        "this is my last message tonight promise, can i shower tomorrow",
+        "i wont be at my review on the 14th, can we move it",
+        "wrote a note of my questions for the nurse",
+    ],
+)
+def test_someone_elses_overdose_and_ordinary_goodbyes_are_not_a_crisis(engine: Engine, message: str) -> None:
+    for procedure in PROCEDURES:
+        assert engine.answer(message, procedure, day=5).urgency is not Tier.CRISIS, (procedure, message)

@@ -351,3 +351,17 @@ def test_the_edge_of_the_lip_looking_blurry_is_not_a_change_of_vision(engine: En
         _tier(engine, "my lip line looks blurry at 3 weeks, has it moved?", FILLER, 21) is not Tier.EMERGENCY
     )
     assert _tier(engine, "everything looks blurry since my tear troughs", FILLER, 0) is Tier.EMERGENCY
+
+
+@pytest.mark.parametrize(
+    ("message", "procedure", "day"),
+    [
+        ("burnt my hand on the oven, nothing to do with my face, can i cook with a fresh peel", PEEL, 1),
+        ("so much dead skin coming off my chin, can i rub it off", FILLER, 5),
+        ("saw a show about botched lips and now im worried, mine look fine", FILLER, 4),  # not "blotched"
+    ],
+)
+def test_no_alarm_for_a_burn_elsewhere_dead_skin_shed_or_a_word_near_a_sign_word(
+    engine: Engine, message: str, procedure: str, day: int
+) -> None:
+    assert _tier(engine, message, procedure, day) is None, message

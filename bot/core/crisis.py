@@ -36,6 +36,8 @@ _SENTENCE_SPLIT = re.compile(r"[?!;\n]+|\.+(?!\d)")  # "at 10.30" is one sentenc
 _NOT_AN_AMOUNT = re.compile(r"[$\u00a3\u20ac]\s*\d[\d,.]*|\d+\s*/\s*\d+")
 _CLAUSE_SPLIT = re.compile(r"[,:()\u2013\u2014]+|\s-+\s")
 _FIRST_PERSON = frozenset({"i", "me", "my", "myself", "mine"})
+_SUBJECT_GAP = 3
+"""Someone else named at most this many words before a crisis phrase is its subject, unless "I" is between."""
 _NOUN_LIKE = 2
 """A crisis phrase of at most this many words, none of them first person ("suicide", "self harm"), may name a
 job, a service or other people by the word after it ("suicide hotline"); a longer phrase or one said of
@@ -129,6 +131,7 @@ class CrisisScreen:
         self._by_first = by_first
         self._cache: dict[str, str] = {}
         self._first_person = frozenset(reader.stem(w) for w in _FIRST_PERSON)
+        self._self_words = frozenset(reader.stem(w) for w in ("i", "me", "myself"))
 
     def _read(self, cues: Iterable[str]) -> tuple[Phrase, ...]:
         """Cues as the screen reads messages: spellings read, ignored words left out, then stemmed."""
@@ -271,7 +274,13 @@ class CrisisScreen:
             if index + 1 < len(sentences) and clear[index + 1]:
                 spans.append(sentence + sentences[index + 1])
             for groups, unless, weak_cue in self._together:
-                told = [s for s in spans if all(g.spans(s) for g in groups) and not unless.spans(s)]
+                told = [
+                    s
+                    for s in spans
+                    if all(g.spans(s) for g in groups)
+                    and not unless.spans(s)
+                    and not self._of_another(s, groups)
+                ]
                 if told and not weak_cue:
                     return True
                 if any(not self._aftercare.spans(s) for s in told):
@@ -289,21 +298,35 @@ class CrisisScreen:
         others_start = {start for start, _ in self._others_after.spans(words)}
         return any(
             not excluded.intersection(range(a, b))
-            and a not in others_end
+            and not self._told_of_another(words, a, others_end)
             and not (b in others_start and self._noun_like(words[a:b]))
             for a, b in phrases.spans(words)
         )
+
+    def _told_of_another(self, words: Sequence[str], start: int, others_end: set[int]) -> bool:
+        """True when someone else is the subject of what starts at `start`: named just before it, or a few
+        words before it with no "I" or "me" between ("my sister took way too many painkillers")."""
+        return any(
+            0 <= start - end <= _SUBJECT_GAP and not self._self_words.intersection(words[end:start])
+            for end in others_end
+        )
+
+    def _of_another(self, words: Sequence[str], groups: Sequence[PhraseSet]) -> bool:
+        """True when a cue told in parts has someone else as its subject ("my sister took a whole box")."""
+        first = min(start for g in groups for start, _ in g.spans(words))
+        return self._told_of_another(words, first, {end for _, end in self._others_before.spans(words)})
 
     def _noun_like(self, phrase: Sequence[str]) -> bool:
         return len(phrase) <= _NOUN_LIKE and not self._first_person.intersection(phrase)
 
     def _weak_count(self, clauses: Sequence[Sentence]) -> int:
-        """The weak phrases said in a sentence (given as its clauses) that says nothing of aftercare; a weak
-        phrase is read within one clause ("when will it end, it's been three days" is no "end it")."""
-        if self._aftercare.spans(tuple(w for c in clauses for w in c)):
-            return 0
+        """The weak phrases said in the clauses of a sentence that say nothing of aftercare; a weak phrase is
+        read within one clause ("when will it end, it's been three days" is no "end it"; "don't book my
+        review, I won't be around by then": the second clause is not about the review)."""
         count = 0
         for clause in clauses:
+            if self._aftercare.spans(clause):
+                continue
             excluded = _covered(self._exclusions, clause)
             counted: set[int] = set()  # overlapping phrases ("will not be here", "not be here tomorrow"): one
             for a, b in sorted(self._weak.spans(clause)):

@@ -232,7 +232,7 @@ class Screener:
         if cached is not None:
             return cached
         result = self.reader.stem(word)
-        if result not in self._known and word.isalpha():
+        if result not in self._known and word.isalpha() and word not in self.language.crisis_not_typos:
             for variant in squeezed(word):
                 stemmed = self.reader.stem(variant)
                 if stemmed in self._known:
