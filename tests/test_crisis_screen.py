@@ -188,3 +188,36 @@ def test_farewells_stockpiles_and_plans_told_in_everyday_words_are_a_crisis(
 def test_someone_elses_overdose_and_ordinary_goodbyes_are_not_a_crisis(engine: Engine, message: str) -> None:
     for procedure in PROCEDURES:
         assert engine.answer(message, procedure, day=5).urgency is not Tier.CRISIS, (procedure, message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "there's a rope in my wardrobe and i keep thinking about using it",  # a means and the thought of it
+        "sat in the bathroom with a razor, dont know why im texting",
+        "my plan is the bridge on the way to work",
+        "took 40 of my antihistamines an hour ago",  # an amount of one's own medicine, any medicine
+        "the filler was nice but i've decided this week is my last week",  # a contrast starts a clause
+        "mum will find my note in the morning",  # the patient's own note, though someone else finds it
+        "dont need the sunscreen advice, not planning on being around much longer",
+        "i need someone, the tablets are lined up on my bed",  # someone needed, not someone else's pills
+    ],
+)
+def test_a_means_a_plan_or_a_note_told_in_passing_is_a_crisis(engine: Engine, message: str) -> None:
+    for procedure in PROCEDURES:
+        assert engine.answer(message, procedure, day=4).urgency is Tier.CRISIS, (procedure, message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "put me out of my misery, when does the itching stop on day 4?",  # an idiom beside aftercare
+        "will these spots disappear forever after a few sessions",
+        "packed all my tablets and my aftercare cream for the holiday",
+        "had a glass of wine and took a paracetamol for my head, is that ok on day 3",
+        "took 20 photos of my lips to compare, they look even now",
+    ],
+)
+def test_idioms_packing_and_ordinary_medicine_are_not_a_crisis(engine: Engine, message: str) -> None:
+    for procedure in PROCEDURES:
+        assert engine.answer(message, procedure, day=4).urgency is not Tier.CRISIS, (procedure, message)

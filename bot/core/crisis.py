@@ -74,6 +74,11 @@ class CrisisScreen:
                 self._spellings[key] = tuple(language.tokens(meant, None))
         self._longest_spelling = max((len(k) for k in self._spellings), default=0)
         self._ignored = language.crisis_ignored
+        # A contrast starts a clause too: "the peel was lovely but I've decided this is my last week".
+        breaks = "|".join(re.escape(b) for b in sorted(language.clause_breaks, key=len, reverse=True))
+        self._clause_split = re.compile(
+            _CLAUSE_SPLIT.pattern + (rf"|\b(?:{breaks})\b" if breaks else ""), re.IGNORECASE
+        )
         self._phrases = PhraseSet(self._read(language.crisis))
         self._injuries = PhraseSet(self._read(language.crisis_injuries))
         self._accidents = PhraseSet(self._read(language.crisis_accidents))
@@ -159,7 +164,7 @@ class CrisisScreen:
         """The sentences of `text`, each as its clauses (split at commas, colons, dashes)."""
         result = []
         for part in _SENTENCE_SPLIT.split(text):
-            clauses = [c for c in (self._clause(c) for c in _CLAUSE_SPLIT.split(part)) if c]
+            clauses = [c for c in (self._clause(c) for c in self._clause_split.split(part)) if c]
             if clauses:
                 result.append(clauses)
         return result
@@ -267,19 +272,23 @@ class CrisisScreen:
             return True
         weak = sum(self._weak_count(p) for p in parts)
         clear = [not self._exclusions.spans(s) for s in sentences]
+        # Where each clause starts: someone named in one clause is not the subject of the next ("I need
+        # someone, the pills are lined up").
+        starts = [_clause_starts(p) for p in parts]
         for index, sentence in enumerate(sentences):
             if not clear[index]:
                 continue
-            spans = [sentence]
+            spans = [(sentence, starts[index])]
             if index + 1 < len(sentences) and clear[index + 1]:
-                spans.append(sentence + sentences[index + 1])
+                following = {len(sentence) + b for b in starts[index + 1]}
+                spans.append((sentence + sentences[index + 1], starts[index] | following))
             for groups, unless, weak_cue in self._together:
                 told = [
                     s
-                    for s in spans
+                    for s, boundaries in spans
                     if all(g.spans(s) for g in groups)
                     and not unless.spans(s)
-                    and not self._of_another(s, groups)
+                    and not self._of_another(s, groups, boundaries)
                 ]
                 if told and not weak_cue:
                     return True
@@ -298,7 +307,10 @@ class CrisisScreen:
         others_start = {start for start, _ in self._others_after.spans(words)}
         return any(
             not excluded.intersection(range(a, b))
-            and not self._told_of_another(words, a, others_end)
+            # "my sister will find my note": a phrase of the patient's own words is theirs.
+            and (
+                self._first_person.intersection(words[a:b]) or not self._told_of_another(words, a, others_end)
+            )
             and not (b in others_start and self._noun_like(words[a:b]))
             for a, b in phrases.spans(words)
         )
@@ -311,10 +323,16 @@ class CrisisScreen:
             for end in others_end
         )
 
-    def _of_another(self, words: Sequence[str], groups: Sequence[PhraseSet]) -> bool:
-        """True when a cue told in parts has someone else as its subject ("my sister took a whole box")."""
+    def _of_another(self, words: Sequence[str], groups: Sequence[PhraseSet], boundaries: set[int]) -> bool:
+        """True when a cue told in parts has someone else as its subject ("my sister took a whole box"),
+        named in the same clause as its first part."""
         first = min(start for g in groups for start, _ in g.spans(words))
-        return self._told_of_another(words, first, {end for _, end in self._others_before.spans(words)})
+        others = {
+            end
+            for _, end in self._others_before.spans(words)
+            if not any(end <= b <= first for b in boundaries)
+        }
+        return self._told_of_another(words, first, others)
 
     def _noun_like(self, phrase: Sequence[str]) -> bool:
         return len(phrase) <= _NOUN_LIKE and not self._first_person.intersection(phrase)
@@ -351,6 +369,16 @@ def words_of(data: object) -> Iterator[str]:
     elif dataclasses.is_dataclass(data) and not isinstance(data, type):
         for item in dataclasses.fields(data):
             yield from words_of(getattr(data, item.name))
+
+
+def _clause_starts(clauses: Sequence[Sentence]) -> set[int]:
+    """The positions in a sentence (its clauses joined) where a clause after the first starts."""
+    starts: set[int] = set()
+    position = 0
+    for clause in clauses[:-1]:
+        position += len(clause)
+        starts.add(position)
+    return starts
 
 
 def _covered(phrases: PhraseSet, words: Sequence[str]) -> set[int]:
