@@ -242,3 +242,16 @@ def test_something_already_booked_is_not_a_booking_question(engine: Engine) -> N
     question = "root canal booked for next week and I just had cheek filler, do I need to cancel?"
     assert engine.answer(question, FILLER, day=0).topic == "dental_work"
     assert engine.answer("how do i book my next peel", PEEL).topic == "clinic_questions"
+
+
+def test_which_peel_suits_a_skin_type_is_about_peel_types_not_candidacy_or_darkening(engine: Engine) -> None:
+    assert engine.answer("lactic vs mandelic peel for darker skin tones", PEEL).topic == "peel_types_depth"
+    # Fear of darkening is not a report of it.
+    answer = engine.answer("which peel suits brown skin? terrified of hyperpigmentation", PEEL)
+    assert answer.topic == "peel_types_depth"
+    assert not answer.red_flag and answer.urgency is None
+
+
+def test_how_many_treatments_before_a_difference_is_about_sessions(engine: Engine) -> None:
+    question = "how many peels before you see a difference in melasma?"
+    assert engine.answer(question, PEEL).topic == "sessions_frequency"
