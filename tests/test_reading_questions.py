@@ -255,3 +255,19 @@ def test_which_peel_suits_a_skin_type_is_about_peel_types_not_candidacy_or_darke
 def test_how_many_treatments_before_a_difference_is_about_sessions(engine: Engine) -> None:
     question = "how many peels before you see a difference in melasma?"
     assert engine.answer(question, PEEL).topic == "sessions_frequency"
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("how long before i can lift heavy after jawline filler", "exercise_sweating"),  # not a heavy feeling
+        ("will my lips be sore once the numbing wears off?", "pain_discomfort"),  # after, not the procedure
+        ("can i go back for more next month, i want them fuller", "sessions_frequency"),  # not uneven sides
+        ("day 6 and my lips have gone back to normal, did the filler dissolve already?", "results_timeline"),
+        ("i hate my lip filler, can it be dissolved?", "dissolving_hyaluronidase"),
+    ],
+)
+def test_filler_questions_whose_words_belong_to_another_entry(
+    engine: Engine, question: str, topic: str
+) -> None:
+    assert engine.answer(question, FILLER, day=6).topic == topic
