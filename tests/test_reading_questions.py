@@ -271,3 +271,14 @@ def test_filler_questions_whose_words_belong_to_another_entry(
     engine: Engine, question: str, topic: str
 ) -> None:
     assert engine.answer(question, FILLER, day=6).topic == topic
+
+
+def test_a_bare_detail_added_with_and_is_read_with_the_question_before_it(engine: Engine) -> None:
+    # "... and spf 50" is not a second question: the sun, not the walk, is what is asked about.
+    question = "is walking my dog in the evening sun ok the day after my session if i wear a visor and spf 30"
+    assert engine.answer(question, MN, day=2).topic == "sun_sunscreen"
+    # A question after a question mark, or a list after a comma, is still its own part.
+    assert (
+        engine.answer("How Long After Fillers Can I Exercise? Expert Advice.", FILLER).topic
+        == "exercise_sweating"
+    )

@@ -1027,19 +1027,21 @@ class Matcher:
         wear makeup and go to the gym"). A single-part message has no segments: the whole message is the
         question.
         """
-        pieces: list[tuple[str, bool]] = []
+        pieces: list[tuple[str, bool, bool]] = []
         start = 0
+        joined = False  # the piece follows a joining word ("and"), not a mark
         for found in self._segment_split.finditer(text):
-            pieces.append((text[start : found.start()], "?" in found.group(0)))
+            pieces.append((text[start : found.start()], "?" in found.group(0), joined))
+            joined = found.group(0).strip().isalpha()
             start = found.end()
-        pieces.append((text[start:], False))
-        pieces = [(p.strip(), q) for p, q in pieces if p.strip()]
+        pieces.append((text[start:], False, joined))
+        pieces = [(p.strip(), q, j) for p, q, j in pieces if p.strip()]
         if len(pieces) < 2:
             return []
-        result = []
+        result: list[tuple[str, str]] = []
         context: list[str] = []
         previous_question = False
-        for part, ends_with_question_mark in pieces:
+        for part, ends_with_question_mark, after_joiner in pieces:
             words = self.reader.tokens(part)
             if not words:
                 continue
@@ -1053,6 +1055,18 @@ class Matcher:
             # "... and the sauna": a short item added to the question, not a new statement.
             added = words[0] in self.language.list_starts and len(words) <= _LIST_ITEM_WORDS
             continues = previous_question and (words[0] not in self._statement_starts or added)
+            if (
+                after_joiner
+                and continues
+                and not asks
+                and not added
+                and len(words) <= _LIST_ITEM_WORDS
+                and result
+            ):
+                # "... if I wear a cap and spf 50": a bare detail of the question before, read with it.
+                last, told = result[-1]
+                result[-1] = (f"{last} {part}", told)
+                continue
             if asks or continues:
                 result.append((part, " ".join(context)))
                 context = []
