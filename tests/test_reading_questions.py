@@ -282,3 +282,13 @@ def test_a_bare_detail_added_with_and_is_read_with_the_question_before_it(engine
         engine.answer("How Long After Fillers Can I Exercise? Expert Advice.", FILLER).topic
         == "exercise_sweating"
     )
+
+
+def test_a_story_that_names_nothing_else_leaves_the_question_its_answer(engine: Engine) -> None:
+    # The party is only the occasion: the drinks are what is asked about.
+    question = (
+        "peel this morning and it's my mate's leaving do tonight. will a couple of proseccos ruin my skin?"
+    )
+    assert engine.answer(question, PEEL, day=0).topic == "alcohol_smoking"
+    # A story that names something else more strongly still leads: nursing, not booking.
+    assert engine.answer("I'm still breastfeeding my baby, can I book?", MN).topic == "pregnancy"

@@ -790,7 +790,9 @@ class Matcher:
                 # "I'm still nursing, can I book?" is about nursing, not about booking.
                 top = alone.ranked[0].entry_id
                 share = next((s.coverage for s in story.ranked if s.entry_id == top), 0.0)
-                if share < _STORY_SHARE:
+                if share < _STORY_SHARE and not (
+                    self._asks_outright(segment) and not self._story_names_another(story, top)
+                ):
                     if self._refers_back(segment):
                         return []  # "is this permanent?" about dark patches is not about results
                     analysis = story
@@ -817,6 +819,20 @@ class Matcher:
             # can I use my scrub yet?" is first about the scrub.
             topics.sort(key=lambda t: t != alone.ranked[0].entry_id)
         return [(t, torn.confidence) for t in topics]
+
+    def _asks_outright(self, segment: str) -> bool:
+        """True for a question part that starts with a question word and does not point back ("will a few
+        proseccos mess up my skin?", not "how long is this going to go on for?" nor "looked normal")."""
+        words = self.reader.tokens(segment)
+        return bool(words) and words[0] in self._leading and not self._refers_back(segment)
+
+    def _story_names_another(self, story: _Analysis, top: str) -> bool:
+        """True when the story told with a question part names another entry by its keywords at least as
+        strongly as the part's own answer ("I'm still nursing, can I book?"); a story that names nothing
+        ("hen do tonight, will a few proseccos mess up my skin?") leaves the part's answer standing."""
+        own = next((s for s in story.ranked if s.entry_id == top), None)
+        other = next((s for s in story.ranked if s.entry_id != top and s.keyword > 0), None)
+        return other is not None and (own is None or other.score >= own.score)
 
     def _story_leads(self, alone: _Analysis, story: _Analysis) -> bool:
         """True when the story told with a question part is confidently about another entry, one the part
