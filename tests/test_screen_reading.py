@@ -365,3 +365,55 @@ def test_no_alarm_for_a_burn_elsewhere_dead_skin_shed_or_a_word_near_a_sign_word
     engine: Engine, message: str, procedure: str, day: int
 ) -> None:
     assert _tier(engine, message, procedure, day) is None, message
+
+
+@pytest.mark.parametrize(
+    ("message", "procedure", "day", "tier"),
+    [
+        (
+            "been 38.6 since this morning and achy, peel was tuesday",
+            PEEL,
+            2,
+            Tier.SAME_DAY,
+        ),  # a reading alone
+        ("the brown marks keep getting darker instead of fading, 3 weeks on", MN, 21, Tier.SAME_DAY),
+        (
+            "its 10pm and the burning still hasnt calmed down since the peel this morning",
+            PEEL,
+            0,
+            Tier.SAME_DAY,
+        ),
+        (
+            "since lunch i keep seeing two of everything, lips were done this morning",
+            FILLER,
+            0,
+            Tier.EMERGENCY,
+        ),
+        (
+            "theres a grey smudge in the middle of what i see, had tear troughs an hour ago",
+            FILLER,
+            0,
+            Tier.EMERGENCY,
+        ),
+    ],
+)
+def test_signs_told_as_a_reading_a_trend_or_loosely_about_sight(
+    engine: Engine, message: str, procedure: str, day: int, tier: Tier
+) -> None:
+    assert _tier(engine, message, procedure, day) is tier, message
+
+
+@pytest.mark.parametrize(
+    ("message", "procedure", "day"),
+    [
+        ("saw a video of a woman whose face was covered in pus after a peel, mine is just pink", PEEL, 2),
+        ("got pink streaks put in my hair, can i dye it after microneedling", MN, 5),
+        ("if my lips started swelling a week later what should i do? just asking", FILLER, 3),
+        ("i had hives from nuts once when i was like 10, could i react to the serum", MN, 2),
+        ("its been 38 days and all is fine, can i have another session", MN, 38),
+    ],
+)
+def test_no_alarm_for_a_strangers_story_hair_streaks_a_what_if_or_old_history(
+    engine: Engine, message: str, procedure: str, day: int
+) -> None:
+    assert _tier(engine, message, procedure, day) is None, message

@@ -109,6 +109,8 @@ class Language:
     """Words that carry a story about someone else on into the next clause ("her lips swelled up")."""
     others_owners: frozenset[str] = frozenset()
     """First-person words that only say whose person it is ("my sister")."""
+    others_strangers: frozenset[str] = frozenset()
+    """Words before a person that make them a stranger to the patient ("a girl", "some woman")."""
     crisis: tuple[str, ...] = ()
     crisis_injuries: tuple[str, ...] = ()
     """Injuries to oneself that are a crisis unless their sentence tells an accident ("hurt myself at the

@@ -327,6 +327,7 @@ def language_from_model(model: LanguageFileModel) -> Language:
         others_people=frozenset(sc.others.people),
         others_pronouns=frozenset(sc.others.pronouns),
         others_owners=frozenset(sc.others.owners),
+        others_strangers=frozenset(sc.others.strangers),
         crisis=tuple(model.crisis.phrases),
         crisis_injuries=tuple(model.crisis.injuries),
         crisis_accidents=tuple(model.crisis.accidents),

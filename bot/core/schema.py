@@ -285,11 +285,12 @@ class OtherProceduresModel(_Strict):
 class ScreeningOthersModel(_Strict):
     """Someone else as the subject of a sign: `people` ("my friend got an infection"), `pronouns` that
     carry the story on ("her lips swelled"), `owners` (the first-person words that only say whose person it
-    is: "my sister")."""
+    is: "my sister"), `strangers` (words that make the person a stranger: "a girl")."""
 
     people: list[Word] = []
     pronouns: list[Word] = []
     owners: list[Word] = []
+    strangers: list[Word] = []
 
 
 class ScreeningModel(_Strict):

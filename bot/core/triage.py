@@ -451,9 +451,20 @@ class Screener:
         first = next((i for i, w in enumerate(words) if w in sign_words), None)
         if first is None:
             return False
+        # The sign's own words are not its settling: "getting darker instead of fading".
+        own = {
+            i
+            for phrase in phrases
+            for at in range(len(words) - len(phrase) + 1)
+            if tuple(words[at : at + len(phrase)]) == phrase
+            for i in range(at, at + len(phrase))
+        }
         # "one patch has gone a dusky grey": a sign named after the words is what it became, not settling.
         return any(
-            start > first and not self._negated(words, start) and sign_words.isdisjoint(words[end:])
+            start > first
+            and not own.issuperset(range(start, end))
+            and not self._negated(words, start)
+            and sign_words.isdisjoint(words[end:])
             for start, end in self._improving.spans(words)
         )
 
@@ -602,6 +613,10 @@ class Screener:
         owners = {i - 1 for i in people if i > 0 and clause[i - 1] in self._owners}
         if any(w in self._first_person for i, w in enumerate(clause) if i not in owners):
             return False
+        # "a girl whose face was covered in pus": a stranger's story, whatever it says is happening; only
+        # the patient's own person may be someone they write for ("my daughter's lips are swelling now").
+        if any(i > 0 and clause[i - 1] in self.language.others_strangers for i in people):
+            return True
         return not self._reports_now(clause)
 
     def _asks_about_signs(self, clause: tuple[str, ...]) -> bool:
