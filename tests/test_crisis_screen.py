@@ -221,3 +221,37 @@ def test_a_means_a_plan_or_a_note_told_in_passing_is_a_crisis(engine: Engine, me
 def test_idioms_packing_and_ordinary_medicine_are_not_a_crisis(engine: Engine, message: str) -> None:
     for procedure in PROCEDURES:
         assert engine.answer(message, procedure, day=4).urgency is not Tier.CRISIS, (procedure, message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "took every paracetamol in the flat about an hour ago",  # all of a medicine
+        "drank my dads morphine, the whole bottle",  # a whole container, any medicine
+        "i really dont think i can keep myself safe tonight",
+        "i keep thinking about stepping in front of a bus",
+        "standing on the bridge by the station right now",
+        "sliced my arm with a razor, not from shaving",  # an accident denied
+        "got a full box of my tablets here and i am done",
+        "what if i did my whole insulin pen, would anyone notice",
+    ],
+)
+def test_taking_all_of_a_medicine_safety_and_means_told_plainly_are_a_crisis(
+    engine: Engine, message: str
+) -> None:
+    for procedure in PROCEDURES:
+        assert engine.answer(message, procedure, day=3).urgency is Tier.CRISIS, (procedure, message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "thanks for everything, you have all been lovely",
+        "i get cold sores a lot, should i take anything before my appointment",  # "a lot" is not "the lot"
+        "drank a whole bottle of water today like you said",
+        "nicked my leg shaving, not from the treatment",
+    ],
+)
+def test_thanks_a_lot_of_cold_sores_and_water_are_not_a_crisis(engine: Engine, message: str) -> None:
+    for procedure in PROCEDURES:
+        assert engine.answer(message, procedure, day=3).urgency is not Tier.CRISIS, (procedure, message)

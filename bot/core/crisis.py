@@ -268,10 +268,10 @@ class CrisisScreen:
         if any(self._said(self._phrases, s) for s in (*clauses, *sentences)):
             return True
         # "hurt myself at the gym": an injury told with an accident is not a crisis.
-        if any(not self._accidents.spans(s) and self._said(self._injuries, s) for s in sentences):
+        if any(not self._accident_told(s) and self._said(self._injuries, s) for s in sentences):
             return True
         weak = sum(self._weak_count(p) for p in parts)
-        clear = [not self._exclusions.spans(s) for s in sentences]
+        clear = [not self._told_plainly(self._exclusions, s) for s in sentences]
         # Where each clause starts: someone named in one clause is not the subject of the next ("I need
         # someone, the pills are lined up").
         starts = [_clause_starts(p) for p in parts]
@@ -297,6 +297,17 @@ class CrisisScreen:
         if weak == 0:
             return False
         return weak >= 2 or not any(self._aftercare.spans(s) for s in sentences)
+
+    def _accident_told(self, words: Sequence[str]) -> bool:
+        """True when a sentence tells an accident, not denied ("cut myself shaving", not "... not from
+        shaving")."""
+        return self._told_plainly(self._accidents, words)
+
+    def _told_plainly(self, phrases: PhraseSet, words: Sequence[str]) -> bool:
+        """True when one of `phrases` is in `words` without a negation just before it ("not from shaving"
+        denies the accident)."""
+        negations = self.language.negations
+        return any(negations.isdisjoint(words[max(0, a - 2) : a]) for a, _ in phrases.spans(words))
 
     def _said(self, phrases: PhraseSet, words: Sequence[str]) -> bool:
         """True when one of `phrases` is said of the patient: not inside an everyday idiom (`exclusions`),

@@ -562,14 +562,26 @@ class Screener:
         window = size + (_WINDOW_SLACK if size > 1 else 0)
         start = words.index(phrase[0])
         while True:
-            if _in_order(words[start : start + window], phrase) and not (
-                negation_aware and self._negated(words, start)
+            span = words[start : start + window]
+            if (
+                _in_order(span, phrase)
+                and not (negation_aware and self._negated(words, start))
+                and not (negation_aware and self._denied_inside(span, phrase))
             ):
                 return True
             try:
                 start = words.index(phrase[0], start + 1)
             except ValueError:
                 return False
+
+    def _denied_inside(self, span: Sequence[str], phrase: Phrase) -> bool:
+        """True when a negation stands between the words of a phrase that holds none ("itchy no rash")."""
+        if len(phrase) < 2 or not self._negations.isdisjoint(phrase):
+            return False
+        end = 0
+        for part in phrase:
+            end = span.index(part, end) + 1
+        return not self._negations.isdisjoint(span[:end])
 
     def _negated(self, words: tuple[str, ...] | list[str], position: int) -> bool:
         """True when a negation stands just before `position`, or before a list it belongs to.
