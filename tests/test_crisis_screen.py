@@ -211,14 +211,12 @@ def test_a_means_a_plan_or_a_note_told_in_passing_is_a_crisis(engine: Engine, me
 @pytest.mark.parametrize(
     "message",
     [
-        "put me out of my misery, when does the itching stop on day 4?",  # an idiom beside aftercare
         "will these spots disappear forever after a few sessions",
-        "packed all my tablets and my aftercare cream for the holiday",
         "had a glass of wine and took a paracetamol for my head, is that ok on day 3",
         "took 20 photos of my lips to compare, they look even now",
     ],
 )
-def test_idioms_packing_and_ordinary_medicine_are_not_a_crisis(engine: Engine, message: str) -> None:
+def test_ordinary_medicine_and_photos_are_not_a_crisis(engine: Engine, message: str) -> None:
     for procedure in PROCEDURES:
         assert engine.answer(message, procedure, day=4).urgency is not Tier.CRISIS, (procedure, message)
 
@@ -255,3 +253,40 @@ def test_taking_all_of_a_medicine_safety_and_means_told_plainly_are_a_crisis(
 def test_thanks_a_lot_of_cold_sores_and_water_are_not_a_crisis(engine: Engine, message: str) -> None:
     for procedure in PROCEDURES:
         assert engine.answer(message, procedure, day=3).urgency is not Tier.CRISIS, (procedure, message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        # A day counted, a big number, insulin units, a symptom word or someone named before a verb of their
+        # own never explain a crisis away (found by a review of the screen).
+        "today is day 6 and i took 30 paracetamol",
+        "i took 100 paracetamol",
+        "i injected 80 units of my insulin",
+        "boyfriend left honestly want to die",
+        "the bruising is horrible. i have a plan",
+        "swelling wont go down, just want to be out of my misery",
+        "ive packed a bag with all my pills and im going to the bridge",
+        "it's day 2, i'm standing on the bridge looking down",
+    ],
+)
+def test_what_once_explained_a_crisis_away_no_longer_does(engine: Engine, message: str) -> None:
+    for procedure in PROCEDURES:
+        assert engine.answer(message, procedure, day=2).urgency is Tier.CRISIS, (procedure, message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "would anyone notice my lips are done?",
+        "how do i keep myself safe in the sun after this",
+        "i'm done! thanks so much for your help x",
+        "this is my last week before the wedding, will my lips be settled",
+        "how many sessions does it take to see results",
+        "bump on the bridge of my nose, i can see it when i look down",
+        "my sisters dog ate a whole pack of ibuprofen, hes fine now",
+    ],
+)
+def test_everyday_words_that_sound_final_alone_are_not_a_crisis(engine: Engine, message: str) -> None:
+    for procedure in PROCEDURES:
+        assert engine.answer(message, procedure, day=5).urgency is not Tier.CRISIS, (procedure, message)

@@ -357,11 +357,10 @@ def test_the_edge_of_the_lip_looking_blurry_is_not_a_change_of_vision(engine: En
     ("message", "procedure", "day"),
     [
         ("burnt my hand on the oven, nothing to do with my face, can i cook with a fresh peel", PEEL, 1),
-        ("so much dead skin coming off my chin, can i rub it off", FILLER, 5),
         ("saw a show about botched lips and now im worried, mine look fine", FILLER, 4),  # not "blotched"
     ],
 )
-def test_no_alarm_for_a_burn_elsewhere_dead_skin_shed_or_a_word_near_a_sign_word(
+def test_no_alarm_for_a_burn_elsewhere_or_a_word_near_a_sign_word(
     engine: Engine, message: str, procedure: str, day: int
 ) -> None:
     assert _tier(engine, message, procedure, day) is None, message
@@ -417,3 +416,26 @@ def test_no_alarm_for_a_strangers_story_hair_streaks_a_what_if_or_old_history(
     engine: Engine, message: str, procedure: str, day: int
 ) -> None:
     assert _tier(engine, message, procedure, day) is None, message
+
+
+@pytest.mark.parametrize(
+    ("message", "day", "tier"),
+    [
+        # Words that deny or excuse a sign take away only themselves: the rest of the clause is still read.
+        (
+            "left lip keeps getting bigger and is bigger than the right now, its hot and hard",
+            6,
+            Tier.EMERGENCY,
+        ),
+        ("my whole lower face has blown up like a balloon", 1, Tier.SAME_DAY),
+        ("my throat won't stop closing up", 1, Tier.EMERGENCY),  # "won't stop" tells more, not less
+        ("tongue doesnt feel right, swollen", 2, Tier.EMERGENCY),
+        ("had my nose filler done today, can filler cause blurry vision?", 0, Tier.EMERGENCY),
+        ("hi ladies top lip has gone white and cold", 1, Tier.SAME_DAY),  # a greeting is nobody's story
+    ],
+)
+def test_reports_the_screen_must_never_explain_away(
+    engine: Engine, message: str, day: int, tier: Tier
+) -> None:
+    found = _tier(engine, message, FILLER, day)
+    assert found is not None and found.rank <= tier.rank, (message, found)  # at least as urgent

@@ -36,8 +36,6 @@ _SENTENCE_SPLIT = re.compile(r"[?!;\n]+|\.+(?!\d)")  # "at 10.30" is one sentenc
 _NOT_AN_AMOUNT = re.compile(r"[$\u00a3\u20ac]\s*\d[\d,.]*|\d+\s*/\s*\d+")
 _CLAUSE_SPLIT = re.compile(r"[,:()\u2013\u2014]+|\s-+\s")
 _FIRST_PERSON = frozenset({"i", "me", "my", "myself", "mine"})
-_SUBJECT_GAP = 3
-"""Someone else named at most this many words before a crisis phrase is its subject, unless "I" is between."""
 _NOUN_LIKE = 2
 """A crisis phrase of at most this many words, none of them first person ("suicide", "self harm"), may name a
 job, a service or other people by the word after it ("suicide hotline"); a longer phrase or one said of
@@ -85,6 +83,7 @@ class CrisisScreen:
         self._others_before = PhraseSet(self._read(language.crisis_others_before))
         self._others_after = PhraseSet(self._read(language.crisis_others_after))
         self._weak = PhraseSet(self._read(language.crisis_weak))
+        self._supporting = PhraseSet(self._read(language.crisis_supporting))
         crisis_words = {
             w
             for text in (
@@ -136,7 +135,7 @@ class CrisisScreen:
         self._by_first = by_first
         self._cache: dict[str, str] = {}
         self._first_person = frozenset(reader.stem(w) for w in _FIRST_PERSON)
-        self._self_words = frozenset(reader.stem(w) for w in ("i", "me", "myself"))
+        self._between = frozenset(reader.stem(w) for w in language.crisis_others_between)
 
     def _read(self, cues: Iterable[str]) -> tuple[Phrase, ...]:
         """Cues as the screen reads messages: spellings read, ignored words left out, then stemmed."""
@@ -172,9 +171,22 @@ class CrisisScreen:
     def _clause(self, text: str) -> Sentence:
         # A price ("$400") or a score ("8/10") is never an amount taken.
         text = _NOT_AN_AMOUNT.sub(" ", text)
-        words = join_spelled(self.language.tokens(text, None), self._vocabulary)
+        words = self._counted_days(join_spelled(self.language.tokens(text, None), self._vocabulary))
         words = self._spelt([self.word(w) for w in words])
         return tuple(self.reader.stem(w) for w in words if w not in self._ignored)
+
+    def _counted_days(self, words: list[str]) -> list[str]:
+        """A day counted ("today is day 6", "it's day two") is a count, not "the day" of a plan: the day
+        word is dropped before its number."""
+        counted = self.language.crisis_counted
+        numbers = self.language.crisis_numbers
+        return [
+            w
+            for i, w in enumerate(words)
+            if not (
+                w in counted and i + 1 < len(words) and (words[i + 1].isdecimal() or words[i + 1] in numbers)
+            )
+        ]
 
     def word(self, word: str) -> str:
         """`word`, or the crisis word it is a typo of (never a real word: `not_typos`, the knowledge base's
@@ -244,16 +256,18 @@ class CrisisScreen:
         limit = self.language.crisis_count_from
         if limit is None or not word.isdecimal() or len(word) >= 7 or int(word) < limit:
             return [word]
-        top = self.language.crisis_count_to
-        if top is not None and int(word) > top:
-            return [word]
-        # "at 10.30", "day 14", "out of 10": a time, a day or a score.
+        after = words[index + 1] if index + 1 < len(words) else ""
+        amount = self.language.tokens(self.language.crisis_count_as, None) or [word]
+        if after in self.language.crisis_count_things:
+            # "30 tablets", "25 of my ...": an amount, whatever stands before it ("im 30 tablets in").
+            return amount if word not in self.language.crisis_count_doses else [word]
+        # "at 10.30", "day 14", "out of 10": a time, a day or a score; "400 ibuprofen" a dose.
         before = words[index - 1] if index > 0 else ""
         if before in self.language.crisis_count_unless_before or before.isdecimal():
             return [word]
-        if index + 1 < len(words) and words[index + 1] in self.language.crisis_count_unless_after:
+        if after in self.language.crisis_count_unless_after or word in self.language.crisis_count_doses:
             return [word]
-        return self.language.tokens(self.language.crisis_count_as, None) or [word]
+        return amount
 
     # ------------------------------------------------------------------------------------------- screening
 
@@ -271,6 +285,7 @@ class CrisisScreen:
         if any(not self._accident_told(s) and self._said(self._injuries, s) for s in sentences):
             return True
         weak = sum(self._weak_count(p) for p in parts)
+        supporting = sum(self._weak_count(p, self._supporting) for p in parts)
         clear = [not self._told_plainly(self._exclusions, s) for s in sentences]
         # Where each clause starts: someone named in one clause is not the subject of the next ("I need
         # someone, the pills are lined up").
@@ -294,9 +309,11 @@ class CrisisScreen:
                     return True
                 if any(not self._aftercare.spans(s) for s in told):
                     weak += 1
+        if weak + supporting >= 2:
+            return True
         if weak == 0:
             return False
-        return weak >= 2 or not any(self._aftercare.spans(s) for s in sentences)
+        return not any(self._aftercare.spans(s) for s in sentences)
 
     def _accident_told(self, words: Sequence[str]) -> bool:
         """True when a sentence tells an accident, not denied ("cut myself shaving", not "... not from
@@ -327,12 +344,11 @@ class CrisisScreen:
         )
 
     def _told_of_another(self, words: Sequence[str], start: int, others_end: set[int]) -> bool:
-        """True when someone else is the subject of what starts at `start`: named just before it, or a few
-        words before it with no "I" or "me" between ("my sister took way too many painkillers")."""
-        return any(
-            0 <= start - end <= _SUBJECT_GAP and not self._self_words.intersection(words[end:start])
-            for end in others_end
-        )
+        """True when someone else is the subject of what starts at `start`: named just before it, or with
+        only words of the act itself between (`others.between`: "my sister took way too many painkillers");
+        a verb of their own between ("my boyfriend left, want to die") leaves it the patient's."""
+        between = self._between
+        return any(end <= start and all(w in between for w in words[end:start]) for end in others_end)
 
     def _of_another(self, words: Sequence[str], groups: Sequence[PhraseSet], boundaries: set[int]) -> bool:
         """True when a cue told in parts has someone else as its subject ("my sister took a whole box"),
@@ -348,7 +364,7 @@ class CrisisScreen:
     def _noun_like(self, phrase: Sequence[str]) -> bool:
         return len(phrase) <= _NOUN_LIKE and not self._first_person.intersection(phrase)
 
-    def _weak_count(self, clauses: Sequence[Sentence]) -> int:
+    def _weak_count(self, clauses: Sequence[Sentence], phrases: PhraseSet | None = None) -> int:
         """The weak phrases said in the clauses of a sentence that say nothing of aftercare; a weak phrase is
         read within one clause ("when will it end, it's been three days" is no "end it"; "don't book my
         review, I won't be around by then": the second clause is not about the review)."""
@@ -358,7 +374,7 @@ class CrisisScreen:
                 continue
             excluded = _covered(self._exclusions, clause)
             counted: set[int] = set()  # overlapping phrases ("will not be here", "not be here tomorrow"): one
-            for a, b in sorted(self._weak.spans(clause)):
+            for a, b in sorted((phrases or self._weak).spans(clause)):
                 if not excluded.intersection(range(a, b)) and not counted.intersection(range(a, b)):
                     count += 1
                     counted.update(range(a, b))

@@ -110,7 +110,8 @@ class Language:
     others_owners: frozenset[str] = frozenset()
     """First-person words that only say whose person it is ("my sister")."""
     others_strangers: frozenset[str] = frozenset()
-    """Words before a person that make them a stranger to the patient ("a girl", "some woman")."""
+    others_stranger_people: frozenset[str] = frozenset()
+    """A person of `others_stranger_people` after a word of `others_strangers` is a stranger ("a girl")."""
     crisis: tuple[str, ...] = ()
     crisis_injuries: tuple[str, ...] = ()
     """Injuries to oneself that are a crisis unless their sentence tells an accident ("hurt myself at the
@@ -123,6 +124,9 @@ class Language:
     crisis_weak: tuple[str, ...] = ()
     """Phrases that say a crisis unless the message is about aftercare ("I have a plan"; not "I have a plan
     for my skincare"): a crisis when no `crisis_aftercare` phrase is near, or with a second weak cue."""
+    crisis_supporting: tuple[str, ...] = ()
+    """Phrases too everyday to say a crisis alone ("I'm done", "that's why"): they count only beside a weak
+    phrase or another of them."""
     crisis_together: tuple[CrisisCue, ...] = ()
     """Crises told in parts: every group of a cue has one of its phrases in one sentence ("took a whole
     packet" with "pills"), in any order."""
@@ -136,8 +140,15 @@ class Language:
     crisis_not_typos: frozenset[str] = frozenset()
     """Real words a letter away from a crisis word: never read as its typo ("overdone" is not "overdose")."""
     crisis_count_from: int | None = None
-    crisis_count_to: int | None = None
-    """The largest number read as an amount taken; above it, a dose in milligrams ("400 ibuprofen")."""
+    crisis_count_doses: frozenset[str] = frozenset()
+    """Numbers that are doses in milligrams, not amounts ("400 ibuprofen")."""
+    crisis_count_things: frozenset[str] = frozenset()
+    """Words after a number that make it an amount taken, whatever stands before it ("30 tablets")."""
+    crisis_counted: frozenset[str] = frozenset()
+    crisis_numbers: frozenset[str] = frozenset()
+    """A word of `crisis_counted` before a number or a word of `crisis_numbers` is a count ("day 6")."""
+    crisis_others_between: frozenset[str] = frozenset()
+    """Words that may stand between someone else and a crisis phrase they are the subject of ("took")."""
     crisis_count_as: str = ""
     """A number of at least `crisis_count_from` is read as these words ("took 30 paracetamol")."""
     crisis_count_unless_before: frozenset[str] = frozenset()

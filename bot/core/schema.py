@@ -291,6 +291,7 @@ class ScreeningOthersModel(_Strict):
     pronouns: list[Word] = []
     owners: list[Word] = []
     strangers: list[Word] = []
+    stranger_people: list[Word] = []
 
 
 class ScreeningModel(_Strict):
@@ -328,6 +329,7 @@ class CrisisOthersModel(_Strict):
 
     before: list[CueText] = []
     after: list[CueText] = []
+    between: list[Word] = []
 
 
 class CrisisModel(_Strict):
@@ -336,6 +338,7 @@ class CrisisModel(_Strict):
     accidents: list[CueText] = []
     others: CrisisOthersModel = CrisisOthersModel()
     weak: list[CueText] = []
+    supporting: list[CueText] = []
     together: list[CueGroups | TogetherCueModel] = []
     aftercare: list[CueText] = []
     exclusions: list[CueText] = []
@@ -343,7 +346,10 @@ class CrisisModel(_Strict):
     ignored: list[Word] = []
     not_typos: list[Word] = []
     count_from: Annotated[int, Field(ge=2)] | None = None
-    count_to: Annotated[int, Field(ge=2)] | None = None
+    count_doses: list[Word] = []
+    count_things: list[Word] = []
+    counted: list[Word] = []
+    numbers: list[Word] = []
     count_as: CueText | None = None
     count_unless_before: list[Word] = []
     count_unless_after: list[Word] = []

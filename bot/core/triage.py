@@ -94,6 +94,8 @@ class _Clause:
     """True when the patient says, in the same sentence, that they were told to expect it."""
     treatment: bool = False
     """True when the clause tells of the treatment itself ("had my lips done this morning")."""
+    treated_now: bool = False
+    """True when the sentence asks beside the treatment told as now: an emergency sign in it is a report."""
 
 
 class Screener:
@@ -178,6 +180,9 @@ class Screener:
         self._improving = PhraseSet(reader.phrases(language.improving))
         self._continues_asking = PhraseSet(reader.phrases(language.continues_asking))
         self._other_people = reader.word_stems(language.others_people) | language.others_people
+        self._stranger_people = (
+            reader.word_stems(language.others_stranger_people) | language.others_stranger_people
+        )
         # Another treatment's name of several words, told as where something comes from ("swelling from lip
         # filler"), names that treatment, not a part of the body. Read as written (no typo correction), never
         # after a word of the patient's own ("my lip filler is swelling" is their lip), never inside one of
@@ -294,13 +299,21 @@ class Screener:
                     position = found.end()
                     contrast = found.group(0).strip().casefold() in self._breaks
             told = [c for c in clauses if c.sentence == number]
-            if any(c.asks and not c.other for c in told) and any(
-                self._reports_beside_cues(c.words) for c in told if not c.other and not c.treatment
-            ):
+            now = [c for c in told if not c.other and self._reports_beside_cues(c.words)]
+            if any(c.asks and not c.other for c in told) and now:
                 # Something happening now, told in the same sentence, makes the patient's own words about a
-                # sign a report: "I get cold sores, there's one on my lip today". When the treatment itself
-                # was now ("had my lips done this morning, will they balloon?") nothing else is told.
-                clauses = [c if c.sentence != number or c.other else replace(c, asks=False) for c in clauses]
+                # sign a report: "I get cold sores, there's one on my lip today". When only the treatment
+                # itself was now ("had my lips done this morning, will they balloon?") the question stays a
+                # question, except for an emergency ("had filler today, can it cause blurry vision?").
+                only_treatment = all(c.treatment for c in now)
+                clauses = [
+                    c
+                    if c.sentence != number or c.other
+                    else replace(c, treated_now=True)
+                    if only_treatment
+                    else replace(c, asks=False)
+                    for c in clauses
+                ]
         return self._mark_expected(clauses) if self._expected else clauses
 
     def _mark_expected(self, clauses: list[_Clause]) -> list[_Clause]:
@@ -392,7 +405,8 @@ class Screener:
         if sign.tier is not Tier.EMERGENCY:
             # What the clinic said to expect is the normal course; an emergency is never played down.
             every_clause = [c for c in every_clause if not c.expected]
-        reports = [c for c in every_clause if not c.asks]
+        emergency = sign.tier is Tier.EMERGENCY
+        reports = [c for c in every_clause if not c.asks or (emergency and c.treated_now)]
         hits = [
             c
             for c in reports
@@ -411,11 +425,8 @@ class Screener:
                 # "the bruise went purple and is a bit sore": a bruise changing colour is normal; "the
                 # swelling on my lips went down": the normal course, told. A phrase told apart is read
                 # with every word between its parts ("bigger than the right ... today").
-                if not any(
-                    self._find(c.words, p, negation_aware=False)
-                    or (c is story_clause and self._find(told_apart, p, negation_aware=False))
-                    for p in pattern.unless
-                )
+                if not self._excused(pattern, c.words)
+                and not (c is story_clause and self._excused(pattern, told_apart))
                 and not self._settling(c.words, pattern)
                 and not self._settling_after(c, every_clause)
             ),
@@ -442,6 +453,21 @@ class Screener:
         ):
             return sign.tier
         return None
+
+    def _excused(self, pattern: _Pattern, words: tuple[str, ...]) -> bool:
+        """True when an `unless` phrase of the sign explains the clause ("the bruise went purple"). An
+        `unless` phrase that holds the sign's own words ("stinking cold" for "stinking") only takes those
+        words away: the sign still fires on what is left ("stinking cold, and my face smells bad")."""
+        found = [u for u in pattern.unless if self._find(words, u, negation_aware=False)]
+        if not found:
+            return False
+        sign_words = {w for phrase in pattern.phrases for w in phrase} - self._function_words
+        context = [u for u in found if sign_words.isdisjoint(u)]
+        if context:
+            return True
+        taken = {i for u in found for i in _positions(words, u)}
+        left = tuple(w for i, w in enumerate(words) if i not in taken)
+        return not any(self._find(left, p) for p in pattern.phrases)
 
     def _settling(self, words: tuple[str, ...], pattern: _Pattern | Phrase) -> bool:
         """True when the clause says the sign (or a phrase of it) is settling ("went down", "back to normal")
@@ -575,13 +601,15 @@ class Screener:
                 return False
 
     def _denied_inside(self, span: Sequence[str], phrase: Phrase) -> bool:
-        """True when a negation stands between the words of a phrase that holds none ("itchy no rash")."""
+        """True when a negation stands right before the last word of a phrase that holds none ("itchy no
+        rash"); "won't stop", "isn't right" or "not easing" before another word tell more, not less."""
         if len(phrase) < 2 or not self._negations.isdisjoint(phrase):
             return False
-        end = 0
-        for part in phrase:
-            end = span.index(part, end) + 1
-        return not self._negations.isdisjoint(span[:end])
+        # Only right before the phrase's last word, the sign itself: "doesn't feel right, swollen" is told.
+        position = span.index(phrase[0]) + 1
+        for part in phrase[1:]:
+            position = span.index(part, position) + 1
+        return span[position - 2] in self._negations
 
     def _negated(self, words: tuple[str, ...] | list[str], position: int) -> bool:
         """True when a negation stands just before `position`, or before a list it belongs to.
@@ -619,7 +647,12 @@ class Screener:
         sister's lips went lumpy"), or carries on a story about them ("..., her lips swelled up"): no word of
         the patient's own but the one that says whose person it is ("my sister"), and nothing said to happen
         now (a parent may write for the patient: "my daughter's lips are swelling now")."""
-        people = {i for i, w in enumerate(clause) if w in self._other_people}
+        strangers = [
+            i
+            for i, w in enumerate(clause)
+            if i > 0 and w in self._stranger_people and clause[i - 1] in self.language.others_strangers
+        ]
+        people = {i for i, w in enumerate(clause) if w in self._other_people} | set(strangers)
         if not people and not (after_other and not self._other_pronouns.isdisjoint(clause)):
             return False
         owners = {i - 1 for i in people if i > 0 and clause[i - 1] in self._owners}
@@ -627,7 +660,7 @@ class Screener:
             return False
         # "a girl whose face was covered in pus": a stranger's story, whatever it says is happening; only
         # the patient's own person may be someone they write for ("my daughter's lips are swelling now").
-        if any(i > 0 and clause[i - 1] in self.language.others_strangers for i in people):
+        if strangers:
             return True
         return not self._reports_now(clause)
 
@@ -639,6 +672,25 @@ class Screener:
         if not general and not self._asks_about.any_in(clause):
             return False
         return not self._reports_beside_cues(clause)
+
+
+def _positions(words: Sequence[str], phrase: Phrase) -> list[int]:
+    """Where the words of `phrase` first stand in order, close together (as `_find` reads them), or none."""
+    window = len(phrase) + (_WINDOW_SLACK if len(phrase) > 1 else 0)
+    for start, word in enumerate(words):
+        if word != phrase[0]:
+            continue
+        found, position = [start], start + 1
+        for part in phrase[1:]:
+            try:
+                position = words.index(part, position, start + window)
+            except ValueError:
+                break
+            found.append(position)
+            position += 1
+        else:
+            return found
+    return []
 
 
 def _in_order(span: Sequence[str], phrase: Phrase) -> bool:
