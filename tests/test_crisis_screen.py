@@ -27,6 +27,18 @@ def _items(name: str) -> list[dict[str, Any]]:
     return items
 
 
+def _crisis_tiers(engine: Engine, message: str, day: int) -> list[bool]:
+    return [engine.answer(message, procedure, day=day).urgency is Tier.CRISIS for procedure in PROCEDURES]
+
+
+def _crisis_in_every_procedure(engine: Engine, message: str, day: int) -> bool:
+    return all(_crisis_tiers(engine, message, day))
+
+
+def _crisis_in_any_procedure(engine: Engine, message: str, day: int) -> bool:
+    return any(_crisis_tiers(engine, message, day))
+
+
 CRISIS_SETS = [
     i for name in ("crisis-4.yaml", "crisis-5.yaml", "crisis-6.yaml", "crisis-7.yaml") for i in _items(name)
 ]
@@ -172,8 +184,7 @@ def test_real_words_are_never_read_as_typos_of_crisis_words(engine: Engine) -> N
 def test_farewells_stockpiles_and_plans_told_in_everyday_words_are_a_crisis(
     engine: Engine, message: str
 ) -> None:
-    for procedure in PROCEDURES:
-        assert engine.answer(message, procedure, day=5).urgency is Tier.CRISIS, (procedure, message)
+    assert _crisis_in_every_procedure(engine, message, day=5)
 
 
 @pytest.mark.parametrize(
@@ -186,8 +197,7 @@ def test_farewells_stockpiles_and_plans_told_in_everyday_words_are_a_crisis(
     ],
 )
 def test_someone_elses_overdose_and_ordinary_goodbyes_are_not_a_crisis(engine: Engine, message: str) -> None:
-    for procedure in PROCEDURES:
-        assert engine.answer(message, procedure, day=5).urgency is not Tier.CRISIS, (procedure, message)
+    assert not _crisis_in_any_procedure(engine, message, day=5)
 
 
 @pytest.mark.parametrize(
@@ -204,8 +214,7 @@ def test_someone_elses_overdose_and_ordinary_goodbyes_are_not_a_crisis(engine: E
     ],
 )
 def test_a_means_a_plan_or_a_note_told_in_passing_is_a_crisis(engine: Engine, message: str) -> None:
-    for procedure in PROCEDURES:
-        assert engine.answer(message, procedure, day=4).urgency is Tier.CRISIS, (procedure, message)
+    assert _crisis_in_every_procedure(engine, message, day=4)
 
 
 @pytest.mark.parametrize(
@@ -217,8 +226,7 @@ def test_a_means_a_plan_or_a_note_told_in_passing_is_a_crisis(engine: Engine, me
     ],
 )
 def test_ordinary_medicine_and_photos_are_not_a_crisis(engine: Engine, message: str) -> None:
-    for procedure in PROCEDURES:
-        assert engine.answer(message, procedure, day=4).urgency is not Tier.CRISIS, (procedure, message)
+    assert not _crisis_in_any_procedure(engine, message, day=4)
 
 
 @pytest.mark.parametrize(
@@ -237,8 +245,7 @@ def test_ordinary_medicine_and_photos_are_not_a_crisis(engine: Engine, message: 
 def test_taking_all_of_a_medicine_safety_and_means_told_plainly_are_a_crisis(
     engine: Engine, message: str
 ) -> None:
-    for procedure in PROCEDURES:
-        assert engine.answer(message, procedure, day=3).urgency is Tier.CRISIS, (procedure, message)
+    assert _crisis_in_every_procedure(engine, message, day=3)
 
 
 @pytest.mark.parametrize(
@@ -251,8 +258,7 @@ def test_taking_all_of_a_medicine_safety_and_means_told_plainly_are_a_crisis(
     ],
 )
 def test_thanks_a_lot_of_cold_sores_and_water_are_not_a_crisis(engine: Engine, message: str) -> None:
-    for procedure in PROCEDURES:
-        assert engine.answer(message, procedure, day=3).urgency is not Tier.CRISIS, (procedure, message)
+    assert not _crisis_in_any_procedure(engine, message, day=3)
 
 
 @pytest.mark.parametrize(
@@ -271,8 +277,7 @@ def test_thanks_a_lot_of_cold_sores_and_water_are_not_a_crisis(engine: Engine, m
     ],
 )
 def test_what_once_explained_a_crisis_away_no_longer_does(engine: Engine, message: str) -> None:
-    for procedure in PROCEDURES:
-        assert engine.answer(message, procedure, day=2).urgency is Tier.CRISIS, (procedure, message)
+    assert _crisis_in_every_procedure(engine, message, day=2)
 
 
 @pytest.mark.parametrize(
@@ -288,5 +293,4 @@ def test_what_once_explained_a_crisis_away_no_longer_does(engine: Engine, messag
     ],
 )
 def test_everyday_words_that_sound_final_alone_are_not_a_crisis(engine: Engine, message: str) -> None:
-    for procedure in PROCEDURES:
-        assert engine.answer(message, procedure, day=5).urgency is not Tier.CRISIS, (procedure, message)
+    assert not _crisis_in_any_procedure(engine, message, day=5)
