@@ -294,3 +294,33 @@ def test_what_once_explained_a_crisis_away_no_longer_does(engine: Engine, messag
 )
 def test_everyday_words_that_sound_final_alone_are_not_a_crisis(engine: Engine, message: str) -> None:
     assert not _crisis_in_any_procedure(engine, message, day=5)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        # Found by a second review: someone named as the one argued with is not who took the pills; an
+        # accident denied, "today is the day" before a number, a store of pills across two sentences.
+        "had a massive row with my boyfriend just took way too many tablets",
+        "kids are at their dads took all my sertraline",
+        "took 30 paracetamol and it wasnt by accident",
+        "today is the day 2 do it",
+        "my mum has a whole box of co-codamol. took it all tonight",
+        "i keep hurting myself with the iron when no one is home",  # an object is a means, not an accident
+        "took like 20/30 paracetamol",  # not a score out of ten
+    ],
+)
+def test_who_did_it_and_what_excuses_it_are_read_with_care(engine: Engine, message: str) -> None:
+    assert _crisis_in_every_procedure(engine, message, day=3)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "i can't cope with this itching, that's why i'm messaging",  # two everyday phrases, no weak one
+        "day 14 after my peel, took a paracetamol and some ibuprofen tablets for the sting",
+        "took 400 ibuprofen for the swelling",  # a dose in milligrams
+    ],
+)
+def test_everyday_phrases_day_counts_and_doses_are_not_a_crisis(engine: Engine, message: str) -> None:
+    assert not _crisis_in_any_procedure(engine, message, day=3)

@@ -405,14 +405,13 @@ def test_signs_told_as_a_reading_a_trend_or_loosely_about_sight(
 @pytest.mark.parametrize(
     ("message", "procedure", "day"),
     [
-        ("saw a video of a woman whose face was covered in pus after a peel, mine is just pink", PEEL, 2),
         ("got pink streaks put in my hair, can i dye it after microneedling", MN, 5),
         ("if my lips started swelling a week later what should i do? just asking", FILLER, 3),
         ("i had hives from nuts once when i was like 10, could i react to the serum", MN, 2),
         ("its been 38 days and all is fine, can i have another session", MN, 38),
     ],
 )
-def test_no_alarm_for_a_strangers_story_hair_streaks_a_what_if_or_old_history(
+def test_no_alarm_for_hair_streaks_a_what_if_or_old_history(
     engine: Engine, message: str, procedure: str, day: int
 ) -> None:
     assert _tier(engine, message, procedure, day) is None, message
@@ -439,3 +438,9 @@ def test_reports_the_screen_must_never_explain_away(
 ) -> None:
     found = _tier(engine, message, FILLER, day)
     assert found is not None and found.rank <= tier.rank, (message, found)  # at least as urgent
+
+
+def test_a_stranger_who_did_the_filler_does_not_make_the_patients_signs_theirs(engine: Engine) -> None:
+    message = "a girl did them at a party and now theyre grey and cold"
+    assert _tier(engine, message, FILLER, 1) is not None
+    assert _tier(engine, "the skin on my lip looks dead and is shedding", FILLER, 3) is not None

@@ -33,7 +33,7 @@ from bot.core.language import PROCEDURE_PLACEHOLDER, Language, Phrase, PhraseSet
 from bot.core.text import join_spelled, squeezed
 
 _SENTENCE_SPLIT = re.compile(r"[?!;\n]+|\.+(?!\d)")  # "at 10.30" is one sentence
-_NOT_AN_AMOUNT = re.compile(r"[$\u00a3\u20ac]\s*\d[\d,.]*|\d+\s*/\s*\d+")
+_NOT_AN_AMOUNT = re.compile(r"[$\u00a3\u20ac]\s*\d[\d,.]*|\d+\s*/\s*10\b")
 _CLAUSE_SPLIT = re.compile(r"[,:()\u2013\u2014]+|\s-+\s")
 _FIRST_PERSON = frozenset({"i", "me", "my", "myself", "mine"})
 _NOUN_LIKE = 2
@@ -136,6 +136,7 @@ class CrisisScreen:
         self._cache: dict[str, str] = {}
         self._first_person = frozenset(reader.stem(w) for w in _FIRST_PERSON)
         self._between = frozenset(reader.stem(w) for w in language.crisis_others_between)
+        self._owners = reader.word_stems(language.others_owners) | language.others_owners
 
     def _read(self, cues: Iterable[str]) -> tuple[Phrase, ...]:
         """Cues as the screen reads messages: spellings read, ignored words left out, then stemmed."""
@@ -176,17 +177,21 @@ class CrisisScreen:
         return tuple(self.reader.stem(w) for w in words if w not in self._ignored)
 
     def _counted_days(self, words: list[str]) -> list[str]:
-        """A day counted ("today is day 6", "it's day two") is a count, not "the day" of a plan: the day
-        word is dropped before its number."""
+        """A day counted ("today is day 6", "it's day two") is a count, not "the day" of a plan, nor an
+        amount ("day 14, took paracetamol"): the day word and its number are dropped."""
         counted = self.language.crisis_counted
         numbers = self.language.crisis_numbers
-        return [
-            w
-            for i, w in enumerate(words)
-            if not (
-                w in counted and i + 1 < len(words) and (words[i + 1].isdecimal() or words[i + 1] in numbers)
-            )
-        ]
+        dropped: set[int] = set()
+        for i, w in enumerate(words[:-1]):
+            following = words[i + 1]
+            # "today is the day 2 do it" is still "the day".
+            if (
+                w in counted
+                and (i == 0 or words[i - 1] != "the")
+                and (following.isdecimal() or following in numbers)
+            ):
+                dropped.update((i, i + 1))
+        return [w for i, w in enumerate(words) if i not in dropped]
 
     def word(self, word: str) -> str:
         """`word`, or the crisis word it is a typo of (never a real word: `not_typos`, the knowledge base's
@@ -293,23 +298,24 @@ class CrisisScreen:
         for index, sentence in enumerate(sentences):
             if not clear[index]:
                 continue
-            spans = [(sentence, starts[index])]
+            # A cue told across two sentences is never taken as someone else's: who did what is unsure
+            # ("my mum has a whole box of co-codamol. took it all tonight").
+            spans: list[tuple[Sentence, set[int] | None]] = [(sentence, starts[index])]
             if index + 1 < len(sentences) and clear[index + 1]:
-                following = {len(sentence) + b for b in starts[index + 1]}
-                spans.append((sentence + sentences[index + 1], starts[index] | following))
+                spans.append((sentence + sentences[index + 1], None))
             for groups, unless, weak_cue in self._together:
                 told = [
                     s
                     for s, boundaries in spans
                     if all(g.spans(s) for g in groups)
-                    and not unless.spans(s)
-                    and not self._of_another(s, groups, boundaries)
+                    and not self._told_plainly(unless, s)
+                    and not (boundaries is not None and self._of_another(s, groups, boundaries))
                 ]
                 if told and not weak_cue:
                     return True
                 if any(not self._aftercare.spans(s) for s in told):
                     weak += 1
-        if weak + supporting >= 2:
+        if weak and weak + supporting >= 2:
             return True
         if weak == 0:
             return False
@@ -331,7 +337,7 @@ class CrisisScreen:
         not with someone else as its subject ("my cousin overdosed") and not naming a job, a service or
         other people ("a suicide hotline", "suicidal patients"; only a short phrase not said of oneself)."""
         excluded = _covered(self._exclusions, words)
-        others_end = {end for _, end in self._others_before.spans(words)}
+        others_end = self._subjects(words)
         others_start = {start for start, _ in self._others_after.spans(words)}
         return any(
             not excluded.intersection(range(a, b))
@@ -342,6 +348,20 @@ class CrisisScreen:
             and not (b in others_start and self._noun_like(words[a:b]))
             for a, b in phrases.spans(words)
         )
+
+    def _subjects(self, words: Sequence[str]) -> set[int]:
+        """Where someone else named in `words` ends, when they may be a subject: not after a word that makes
+        them an object ("a row with my boyfriend", "at my mum's")."""
+        objects = self.language.crisis_others_objects
+        ends = set()
+        for start, end in self._others_before.spans(words):
+            before = start - 1
+            if before >= 0 and words[before] in self._owners:
+                before -= 1
+            if before >= 0 and words[before] in objects:
+                continue
+            ends.add(end)
+        return ends
 
     def _told_of_another(self, words: Sequence[str], start: int, others_end: set[int]) -> bool:
         """True when someone else is the subject of what starts at `start`: named just before it, or with
@@ -354,12 +374,11 @@ class CrisisScreen:
         """True when a cue told in parts has someone else as its subject ("my sister took a whole box"),
         named in the same clause as its first part."""
         first = min(start for g in groups for start, _ in g.spans(words))
-        others = {
-            end
-            for _, end in self._others_before.spans(words)
-            if not any(end <= b <= first for b in boundaries)
-        }
-        return self._told_of_another(words, first, others)
+        last = max(end for g in groups for _, end in g.spans(words))
+        others = {end for end in self._subjects(words) if not any(end <= b <= first for b in boundaries)}
+        # "the kids are at their dad's, took all my sertraline": the patient's own pills.
+        own = any(w in self._first_person for w in words[min(others, default=first) : last])
+        return not own and self._told_of_another(words, first, others)
 
     def _noun_like(self, phrase: Sequence[str]) -> bool:
         return len(phrase) <= _NOUN_LIKE and not self._first_person.intersection(phrase)

@@ -109,9 +109,6 @@ class Language:
     """Words that carry a story about someone else on into the next clause ("her lips swelled up")."""
     others_owners: frozenset[str] = frozenset()
     """First-person words that only say whose person it is ("my sister")."""
-    others_strangers: frozenset[str] = frozenset()
-    others_stranger_people: frozenset[str] = frozenset()
-    """A person of `others_stranger_people` after a word of `others_strangers` is a stranger ("a girl")."""
     crisis: tuple[str, ...] = ()
     crisis_injuries: tuple[str, ...] = ()
     """Injuries to oneself that are a crisis unless their sentence tells an accident ("hurt myself at the
@@ -147,6 +144,8 @@ class Language:
     crisis_counted: frozenset[str] = frozenset()
     crisis_numbers: frozenset[str] = frozenset()
     """A word of `crisis_counted` before a number or a word of `crisis_numbers` is a count ("day 6")."""
+    crisis_others_objects: frozenset[str] = frozenset()
+    """Words before someone else that make them an object, not a subject ("a row WITH my boyfriend")."""
     crisis_others_between: frozenset[str] = frozenset()
     """Words that may stand between someone else and a crisis phrase they are the subject of ("took")."""
     crisis_count_as: str = ""

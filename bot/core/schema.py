@@ -285,13 +285,11 @@ class OtherProceduresModel(_Strict):
 class ScreeningOthersModel(_Strict):
     """Someone else as the subject of a sign: `people` ("my friend got an infection"), `pronouns` that
     carry the story on ("her lips swelled"), `owners` (the first-person words that only say whose person it
-    is: "my sister"), `strangers` (words that make the person a stranger: "a girl")."""
+    is: "my sister")."""
 
     people: list[Word] = []
     pronouns: list[Word] = []
     owners: list[Word] = []
-    strangers: list[Word] = []
-    stranger_people: list[Word] = []
 
 
 class ScreeningModel(_Strict):
@@ -330,6 +328,7 @@ class CrisisOthersModel(_Strict):
     before: list[CueText] = []
     after: list[CueText] = []
     between: list[Word] = []
+    objects: list[Word] = []
 
 
 class CrisisModel(_Strict):

@@ -180,9 +180,6 @@ class Screener:
         self._improving = PhraseSet(reader.phrases(language.improving))
         self._continues_asking = PhraseSet(reader.phrases(language.continues_asking))
         self._other_people = reader.word_stems(language.others_people) | language.others_people
-        self._stranger_people = (
-            reader.word_stems(language.others_stranger_people) | language.others_stranger_people
-        )
         # Another treatment's name of several words, told as where something comes from ("swelling from lip
         # filler"), names that treatment, not a part of the body. Read as written (no typo correction), never
         # after a word of the patient's own ("my lip filler is swelling" is their lip), never inside one of
@@ -414,7 +411,9 @@ class Screener:
         ]
         told_apart: tuple[str, ...] = ()
         story = self._story(pattern, every_clause)
-        story_clause = story[0] if story is not None else None
+        # A clause that holds the phrase itself is read as it is; only a phrase told apart is read with the
+        # words between its parts.
+        story_clause = story[0] if story is not None and not any(c is story[0] for c in hits) else None
         if story is not None:
             hits.append(story[0])
             told_apart = story[1]
@@ -647,21 +646,12 @@ class Screener:
         sister's lips went lumpy"), or carries on a story about them ("..., her lips swelled up"): no word of
         the patient's own but the one that says whose person it is ("my sister"), and nothing said to happen
         now (a parent may write for the patient: "my daughter's lips are swelling now")."""
-        strangers = [
-            i
-            for i, w in enumerate(clause)
-            if i > 0 and w in self._stranger_people and clause[i - 1] in self.language.others_strangers
-        ]
-        people = {i for i, w in enumerate(clause) if w in self._other_people} | set(strangers)
+        people = {i for i, w in enumerate(clause) if w in self._other_people}
         if not people and not (after_other and not self._other_pronouns.isdisjoint(clause)):
             return False
         owners = {i - 1 for i in people if i > 0 and clause[i - 1] in self._owners}
         if any(w in self._first_person for i, w in enumerate(clause) if i not in owners):
             return False
-        # "a girl whose face was covered in pus": a stranger's story, whatever it says is happening; only
-        # the patient's own person may be someone they write for ("my daughter's lips are swelling now").
-        if strangers:
-            return True
         return not self._reports_now(clause)
 
     def _asks_about_signs(self, clause: tuple[str, ...]) -> bool:
