@@ -184,10 +184,10 @@ class CrisisScreen:
         dropped: set[int] = set()
         for i, w in enumerate(words[:-1]):
             following = words[i + 1]
-            # "today is the day 2 do it" is still "the day".
+            # "today is the day 2 do it" is still "the day" (a word read without, like "the", before it).
             if (
                 w in counted
-                and (i == 0 or words[i - 1] != "the")
+                and (i == 0 or words[i - 1] not in self._ignored)
                 and (following.isdecimal() or following in numbers)
             ):
                 dropped.update((i, i + 1))
@@ -287,7 +287,9 @@ class CrisisScreen:
         if any(self._said(self._phrases, s) for s in (*clauses, *sentences)):
             return True
         # "hurt myself at the gym": an injury told with an accident is not a crisis.
-        if any(not self._accident_told(s) and self._said(self._injuries, s) for s in sentences):
+        if any(
+            not self._told_plainly(self._accidents, s) and self._said(self._injuries, s) for s in sentences
+        ):
             return True
         weak = sum(self._weak_count(p) for p in parts)
         supporting = sum(self._weak_count(p, self._supporting) for p in parts)
@@ -320,11 +322,6 @@ class CrisisScreen:
         if weak == 0:
             return False
         return not any(self._aftercare.spans(s) for s in sentences)
-
-    def _accident_told(self, words: Sequence[str]) -> bool:
-        """True when a sentence tells an accident, not denied ("cut myself shaving", not "... not from
-        shaving")."""
-        return self._told_plainly(self._accidents, words)
 
     def _told_plainly(self, phrases: PhraseSet, words: Sequence[str]) -> bool:
         """True when one of `phrases` is in `words` without a negation just before it ("not from shaving"

@@ -477,13 +477,7 @@ class Screener:
         if first is None:
             return False
         # The sign's own words are not its settling: "getting darker instead of fading".
-        own = {
-            i
-            for phrase in phrases
-            for at in range(len(words) - len(phrase) + 1)
-            if tuple(words[at : at + len(phrase)]) == phrase
-            for i in range(at, at + len(phrase))
-        }
+        own = {i for phrase in phrases for i in _positions(words, phrase)}
         # "one patch has gone a dusky grey": a sign named after the words is what it became, not settling.
         return any(
             start > first
