@@ -17,7 +17,10 @@ of each group in one sentence or in two sentences in a row, and none of the cue'
 phrase (a plan, a time: "I have a plan", "tonight's the night") whose sentence says nothing of aftercare
 (`aftercare`: "I have a plan for my skincare"; nor a word of the procedure's signs: "when will the peeling
 end"; a weak phrase is read within one clause), when a second weak cue backs it or nothing in the message is
-about aftercare. A phrase inside an everyday idiom (`exclusions`: "dying to wear makeup") never counts, and a
+about aftercare. A crisis told indirectly, in words no list holds, is read from kinds of sign (`signals`: a
+means at hand, affairs put in order, leaving, self-hatred, an act meant; `mild_signals`: a farewell, feeling
+calm, fading away): two kinds in a message, one of them grave, outside aftercare ("bought a rope today ... feel
+calm now"). A phrase inside an everyday idiom (`exclusions`: "dying to wear makeup") never counts, and a
 sentence with such an idiom is not read for a crisis told in parts.
 """
 
@@ -84,6 +87,12 @@ class CrisisScreen:
         self._others_after = PhraseSet(self._read(language.crisis_others_after))
         self._weak = PhraseSet(self._read(language.crisis_weak))
         self._supporting = PhraseSet(self._read(language.crisis_supporting))
+        self._signals = tuple(
+            (kind, PhraseSet(self._read(phrases))) for kind, phrases in language.crisis_signals.items()
+        )
+        self._mild_signals = tuple(
+            (kind, PhraseSet(self._read(phrases))) for kind, phrases in language.crisis_mild_signals.items()
+        )
         crisis_words = {
             w
             for text in (
@@ -293,6 +302,8 @@ class CrisisScreen:
             return True
         weak = sum(self._weak_count(p) for p in parts)
         supporting = sum(self._weak_count(p, self._supporting) for p in parts)
+        grave = len(set().union(*(self._signal_kinds(p, self._signals) for p in parts)))
+        mild = len(set().union(*(self._signal_kinds(p, self._mild_signals) for p in parts)))
         clear = [not self._told_plainly(self._exclusions, s) for s in sentences]
         # Where each clause starts: someone named in one clause is not the subject of the next ("I need
         # someone, the pills are lined up").
@@ -317,7 +328,9 @@ class CrisisScreen:
                     return True
                 if any(not self._aftercare.spans(s) for s in told):
                     weak += 1
-        if weak and weak + supporting >= 2:
+        # Signs of two kinds, one of them grave ("bought a rope" and "feel calm now"), a weak phrase counted
+        # as a grave sign and an everyday one as a mild sign: a crisis told indirectly, however it is worded.
+        if (weak or grave) and weak + grave + mild + supporting >= 2:
             return True
         if weak == 0:
             return False
@@ -379,6 +392,28 @@ class CrisisScreen:
 
     def _noun_like(self, phrase: Sequence[str]) -> bool:
         return len(phrase) <= _NOUN_LIKE and not self._first_person.intersection(phrase)
+
+    def _signal_kinds(
+        self, clauses: Sequence[Sentence], signals: Sequence[tuple[str, PhraseSet]]
+    ) -> set[str]:
+        """The kinds of sign of `signals` said of the patient in the clauses of a sentence that say nothing of
+        aftercare, outside everyday idioms and the sentence's weak phrases (which count on their own)."""
+        kinds: set[str] = set()
+        for clause in clauses:
+            if self._aftercare.spans(clause):
+                continue
+            taken = _covered(self._exclusions, clause) | _covered(self._weak, clause)
+            others_end = self._subjects(clause)
+            for kind, phrases in signals:
+                for a, b in phrases.spans(clause):
+                    if not taken.intersection(range(a, b)) and (
+                        self._first_person.intersection(clause[a:b])
+                        or not self._told_of_another(clause, a, others_end)
+                    ):
+                        kinds.add(kind)
+                        taken.update(range(a, b))  # the same words are one sign, not two kinds
+                        break
+        return kinds
 
     def _weak_count(self, clauses: Sequence[Sentence], phrases: PhraseSet | None = None) -> int:
         """The weak phrases said in the clauses of a sentence that say nothing of aftercare; a weak phrase is

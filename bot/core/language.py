@@ -124,6 +124,12 @@ class Language:
     crisis_supporting: tuple[str, ...] = ()
     """Phrases too everyday to say a crisis alone ("I'm done", "that's why"): they count only beside a weak
     phrase or another of them."""
+    crisis_signals: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    """Kinds of sign of a crisis told indirectly (a means, affairs put in order, self-hatred ...), by kind:
+    phrases of two kinds in a message, outside aftercare, are a crisis."""
+    crisis_mild_signals: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    """Kinds of sign too everyday to say a crisis together (a farewell, feeling calm): each counts beside a
+    kind of `crisis_signals`."""
     crisis_together: tuple[CrisisCue, ...] = ()
     """Crises told in parts: every group of a cue has one of its phrases in one sentence ("took a whole
     packet" with "pills"), in any order."""

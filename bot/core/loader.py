@@ -334,6 +334,8 @@ def language_from_model(model: LanguageFileModel) -> Language:
         crisis_others_after=tuple(model.crisis.others.after),
         crisis_weak=tuple(model.crisis.weak),
         crisis_supporting=tuple(model.crisis.supporting),
+        crisis_signals=MappingProxyType({k: tuple(v) for k, v in model.crisis.signals.items()}),
+        crisis_mild_signals=MappingProxyType({k: tuple(v) for k, v in model.crisis.mild_signals.items()}),
         crisis_together=tuple(_crisis_cue(cue) for cue in model.crisis.together),
         crisis_aftercare=tuple(model.crisis.aftercare),
         crisis_exclusions=tuple(model.crisis.exclusions),

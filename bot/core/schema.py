@@ -338,6 +338,8 @@ class CrisisModel(_Strict):
     others: CrisisOthersModel = CrisisOthersModel()
     weak: list[CueText] = []
     supporting: list[CueText] = []
+    signals: dict[Word, list[CueText]] = {}
+    mild_signals: dict[Word, list[CueText]] = {}
     together: list[CueGroups | TogetherCueModel] = []
     aftercare: list[CueText] = []
     exclusions: list[CueText] = []
