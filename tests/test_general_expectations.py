@@ -60,3 +60,25 @@ def test_a_second_question_beside_the_general_one_is_answered_after_it(engine: E
     assert today and answer.sections[0].count(today[0].text) == 1
     assert answer.allowed_now is False  # makeup waits: the second part gets its own verdict
     assert "makeup" in answer.sections[1]
+
+
+@pytest.mark.parametrize(
+    ("procedure", "question"),
+    [
+        (
+            "dermal_filler",
+            "home now after my cheek filler, the nurse went through it all but my head was all over the "
+            "place 😅 what do i need to avoid for the next couple of days?",
+        ),
+        ("dermal_filler", "lips done an hour ago 💋 anything to avoid over the next few days"),
+        (
+            "chemical_peel",
+            "peel done this morning, forgot everything she said 🙈 what should i avoid in the first week?",
+        ),
+    ],
+)
+def test_what_to_avoid_for_the_next_days_after_a_story_gets_the_overview(
+    engine: Engine, procedure: str, question: str
+) -> None:
+    # An emoji ends the story as a full stop would; the question asked after it is about the days ahead.
+    assert engine.answer(question, procedure).topic == "aftercare_overview"

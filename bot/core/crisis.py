@@ -19,8 +19,8 @@ phrase (a plan, a time: "I have a plan", "tonight's the night") whose sentence s
 end"; a weak phrase is read within one clause), when a second weak cue backs it or nothing in the message is
 about aftercare. A crisis told indirectly, in words no list holds, is read from kinds of sign (`signals`: a
 means at hand, affairs put in order, leaving, self-hatred, an act meant; `mild_signals`: a farewell, feeling
-calm, fading away): two kinds in a message, one of them grave, outside aftercare ("bought a rope today ... feel
-calm now"). A phrase inside an everyday idiom (`exclusions`: "dying to wear makeup") never counts, and a
+calm, fading away): two kinds in a message, one of them grave, outside aftercare ("bought a rope today ...
+feel calm now"). A phrase inside an everyday idiom (`exclusions`: "dying to wear makeup") never counts, and a
 sentence with such an idiom is not read for a crisis told in parts.
 """
 

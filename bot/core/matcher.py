@@ -212,7 +212,11 @@ class Matcher:
         self._points_back_cues = PhraseSet(tuple(language.normalize(p).split()) for p in language.points_back)
         joiners = "|".join(re.escape(j) for j in sorted(language.joiners, key=len, reverse=True))
         self._segment_split = re.compile(
-            r"[?!.;\n,]+" + (rf"|\b(?:{joiners})\b" if joiners else "") + "|&", re.IGNORECASE
+            # An emoji ends a thought as a full stop does ("lost it on the bus 🙃 what should I avoid").
+            r"[?!.;\n,\u2600-\u27bf\U0001f300-\U0001faff]+"
+            + (rf"|\b(?:{joiners})\b" if joiners else "")
+            + "|&",
+            re.IGNORECASE,
         )
         self._restriction_cues = PhraseSet(reader.phrases(language.restriction))
         self._symptom_cues = PhraseSet(reader.phrases(language.symptom))
