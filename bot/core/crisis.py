@@ -300,10 +300,12 @@ class CrisisScreen:
             not self._told_plainly(self._accidents, s) and self._said(self._injuries, s) for s in sentences
         ):
             return True
-        weak = sum(self._weak_count(p) for p in parts)
-        supporting = sum(self._weak_count(p, self._supporting) for p in parts)
-        grave = len(set().union(*(self._signal_kinds(p, self._signals) for p in parts)))
-        mild = len(set().union(*(self._signal_kinds(p, self._mild_signals) for p in parts)))
+        weak_by = [self._weak_count(p) for p in parts]
+        supporting_by = [self._weak_count(p, self._supporting) for p in parts]
+        if self._signs_meet(parts, weak_by, supporting_by):
+            return True
+        weak = sum(weak_by)
+        supporting = sum(supporting_by)
         clear = [not self._told_plainly(self._exclusions, s) for s in sentences]
         # Where each clause starts: someone named in one clause is not the subject of the next ("I need
         # someone, the pills are lined up").
@@ -328,9 +330,7 @@ class CrisisScreen:
                     return True
                 if any(not self._aftercare.spans(s) for s in told):
                     weak += 1
-        # Signs of two kinds, one of them grave ("bought a rope" and "feel calm now"), a weak phrase counted
-        # as a grave sign and an everyday one as a mild sign: a crisis told indirectly, however it is worded.
-        if (weak or grave) and weak + grave + mild + supporting >= 2:
+        if weak and weak + supporting >= 2:
             return True
         if weak == 0:
             return False
@@ -393,11 +393,29 @@ class CrisisScreen:
     def _noun_like(self, phrase: Sequence[str]) -> bool:
         return len(phrase) <= _NOUN_LIKE and not self._first_person.intersection(phrase)
 
+    def _signs_meet(
+        self, parts: Sequence[Sequence[Sentence]], weak_by: Sequence[int], supporting_by: Sequence[int]
+    ) -> bool:
+        """True when a concrete sign (`signals`: "bought a rope") has a second sign of another kind, a weak or
+        a supporting phrase in its sentence or the next ("... feel calm now"): a crisis told indirectly."""
+        concrete_by = [self._signal_kinds(p, self._signals) for p in parts]
+        for index, concrete in enumerate(concrete_by):
+            if not concrete:
+                continue
+            near = slice(max(0, index - 1), index + 2)
+            kinds = set().union(*concrete_by[near])
+            kinds.update(*(self._signal_kinds(p, self._mild_signals) for p in parts[near]))
+            if len(kinds) + sum(weak_by[near]) + sum(supporting_by[near]) >= 2:
+                return True
+        return False
+
     def _signal_kinds(
         self, clauses: Sequence[Sentence], signals: Sequence[tuple[str, PhraseSet]]
     ) -> set[str]:
         """The kinds of sign of `signals` said of the patient in the clauses of a sentence that say nothing of
-        aftercare, outside everyday idioms and the sentence's weak phrases (which count on their own)."""
+        aftercare, outside everyday idioms and the sentence's weak phrases (which count on their own), and not
+        denied just before ("no dark thoughts")."""
+        negations = self.language.negations
         kinds: set[str] = set()
         for clause in clauses:
             if self._aftercare.spans(clause):
@@ -406,9 +424,13 @@ class CrisisScreen:
             others_end = self._subjects(clause)
             for kind, phrases in signals:
                 for a, b in phrases.spans(clause):
-                    if not taken.intersection(range(a, b)) and (
-                        self._first_person.intersection(clause[a:b])
-                        or not self._told_of_another(clause, a, others_end)
+                    if (
+                        not taken.intersection(range(a, b))
+                        and negations.isdisjoint(clause[max(0, a - 2) : a])
+                        and (
+                            self._first_person.intersection(clause[a:b])
+                            or not self._told_of_another(clause, a, others_end)
+                        )
                     ):
                         kinds.add(kind)
                         taken.update(range(a, b))  # the same words are one sign, not two kinds
