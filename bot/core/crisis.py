@@ -17,11 +17,12 @@ of each group in one sentence or in two sentences in a row, and none of the cue'
 phrase (a plan, a time: "I have a plan", "tonight's the night") whose sentence says nothing of aftercare
 (`aftercare`: "I have a plan for my skincare"; nor a word of the procedure's signs: "when will the peeling
 end"; a weak phrase is read within one clause), when a second weak cue backs it or nothing in the message is
-about aftercare. A crisis told indirectly, in words no list holds, is read from kinds of sign (`signals`: a
-means at hand, affairs put in order, leaving, self-hatred, an act meant; `mild_signals`: a farewell, feeling
-calm, fading away): two kinds in a message, one of them grave, outside aftercare ("bought a rope today ...
-feel calm now"). A phrase inside an everyday idiom (`exclusions`: "dying to wear makeup") never counts, and a
-sentence with such an idiom is not read for a crisis told in parts.
+about aftercare. A crisis told indirectly, in words no list holds, is read from kinds of sign outside
+aftercare: a concrete sign (`signals`: a means at hand, affairs put in order, an act meant, leaving) with a
+second sign of another kind (`mild_signals`: self-hatred, a farewell, feeling calm ...), a weak or a
+supporting phrase in its sentence or the next ("bought a rope today. feel calm now"). A phrase inside an
+everyday idiom (`exclusions`: "dying to wear makeup") never counts, and a sentence with such an idiom is not
+read for a crisis told in parts.
 """
 
 from __future__ import annotations

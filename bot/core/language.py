@@ -125,11 +125,11 @@ class Language:
     """Phrases too everyday to say a crisis alone ("I'm done", "that's why"): they count only beside a weak
     phrase or another of them."""
     crisis_signals: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
-    """Kinds of sign of a crisis told indirectly (a means, affairs put in order, self-hatred ...), by kind:
-    phrases of two kinds in a message, outside aftercare, are a crisis."""
+    """Concrete signs of a crisis told indirectly, by kind (a means at hand, affairs put in order, an act
+    meant, leaving): one with a second sign of another kind nearby, outside aftercare, is a crisis."""
     crisis_mild_signals: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
-    """Kinds of sign too everyday to say a crisis together (a farewell, feeling calm): each counts beside a
-    kind of `crisis_signals`."""
+    """Feelings and farewells, by kind (self-hatred, a thank-you, feeling calm): too everyday to say a crisis
+    even together; each counts only beside a concrete sign of `crisis_signals`."""
     crisis_together: tuple[CrisisCue, ...] = ()
     """Crises told in parts: every group of a cue has one of its phrases in one sentence ("took a whole
     packet" with "pills"), in any order."""
