@@ -352,12 +352,16 @@ class CrisisScreen:
         others_start = {start for start, _ in self._others_after.spans(words)}
         return any(
             not excluded.intersection(range(a, b))
-            # "my sister will find my note": a phrase of the patient's own words is theirs.
-            and (
-                self._first_person.intersection(words[a:b]) or not self._told_of_another(words, a, others_end)
-            )
+            and self._of_patient(words, a, b, others_end)
             and not (b in others_start and self._noun_like(words[a:b]))
             for a, b in phrases.spans(words)
+        )
+
+    def _of_patient(self, words: Sequence[str], start: int, end: int, others_end: set[int]) -> bool:
+        """True when the phrase at `start:end` is the patient's: in their own words ("my sister will find my
+        note") or with no one else as its subject."""
+        return bool(self._first_person.intersection(words[start:end])) or not self._told_of_another(
+            words, start, others_end
         )
 
     def _subjects(self, words: Sequence[str]) -> set[int]:
@@ -400,12 +404,14 @@ class CrisisScreen:
         """True when a concrete sign (`signals`: "bought a rope") has a second sign of another kind, a weak or
         a supporting phrase in its sentence or the next ("... feel calm now"): a crisis told indirectly."""
         concrete_by = [self._signal_kinds(p, self._signals) for p in parts]
+        if not any(concrete_by):
+            return False
+        mild_by = [self._signal_kinds(p, self._mild_signals) for p in parts]
         for index, concrete in enumerate(concrete_by):
             if not concrete:
                 continue
             near = slice(max(0, index - 1), index + 2)
-            kinds = set().union(*concrete_by[near])
-            kinds.update(*(self._signal_kinds(p, self._mild_signals) for p in parts[near]))
+            kinds = set().union(*concrete_by[near], *mild_by[near])
             if len(kinds) + sum(weak_by[near]) + sum(supporting_by[near]) >= 2:
                 return True
         return False
@@ -428,10 +434,7 @@ class CrisisScreen:
                     if (
                         not taken.intersection(range(a, b))
                         and negations.isdisjoint(clause[max(0, a - 2) : a])
-                        and (
-                            self._first_person.intersection(clause[a:b])
-                            or not self._told_of_another(clause, a, others_end)
-                        )
+                        and self._of_patient(clause, a, b, others_end)
                     ):
                         kinds.add(kind)
                         taken.update(range(a, b))  # the same words are one sign, not two kinds
